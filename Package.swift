@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Optimised kernels matter even in debug test builds: the engine is compiled with -O always.
+let fastFlags: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
+]
+
+let package = Package(
+  name: "Glyffuser",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "glyffuser", targets: ["GlyffuserCLI"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+  ],
+  targets: [
+    // System-library shims (module.modulemap only).
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+    .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
+    .systemLibrary(name: "CBZip2", path: "Sources/CBZip2"),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+    // The engine: tensors, autodiff, kernels, RNG, safetensors. Knows nothing of diffusion.
+    .target(
+      name: "Tensors",
+      dependencies: ["CDNNL", .product(name: "Numerics", package: "swift-numerics")],
+      swiftSettings: fastFlags),
+    .target(name: "NN", dependencies: ["Tensors"], swiftSettings: fastFlags),
+    .target(name: "Imaging", dependencies: ["CZlib", "CFreeType"], swiftSettings: fastFlags),
+    .target(
+      name: "GlyphData", dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2"],
+      swiftSettings: fastFlags),
+    .target(name: "Diffusion", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
+    .executableTarget(
+      name: "GlyffuserCLI",
+      dependencies: [
+        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: fastFlags),
+
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+    .testTarget(
+      name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
