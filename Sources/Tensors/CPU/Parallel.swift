@@ -6,10 +6,19 @@ import Dispatch
 /// that reduces within a chunk and combines chunks in order gives the same bits on any machine.
 public enum Parallel {
   /// Threads used for Swift kernels (oneDNN uses its own OpenMP pool of the same size).
-  public static let threadCount: Int = {
+  public static var threadCount: Int { threadOverride ?? defaultThreadCount }
+
+  static let defaultThreadCount: Int = {
     if let s = getenvString("GLYFFUSER_THREADS"), let n = Int(s), n > 0 { return n }
     return max(1, ProcessInfoLite.activeProcessorCount)
   }()
+
+  @TaskLocal static var threadOverride: Int?
+
+  /// Runs `body` with Swift kernels limited to `n` threads (tests of thread-count independence).
+  public static func withThreadCount<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+    try $threadOverride.withValue(n) { try body() }
+  }
 
   /// Calls `body(chunkIndex, range)` for consecutive ranges of `count` items, each of size
   /// `chunk` (the last may be shorter), spread over the threads.
@@ -18,14 +27,15 @@ public enum Parallel {
   ) {
     precondition(chunk > 0)
     let chunks = (count + chunk - 1) / chunk
-    if chunks <= 1 || threadCount == 1 {
+    let threads = threadCount
+    if chunks <= 1 || threads == 1 {
       for c in 0..<chunks { body(c, (c * chunk)..<min(count, (c + 1) * chunk)) }
       return
     }
     withoutActuallyEscaping(body) { body in
       let box = UncheckedBox(body)
-      DispatchQueue.concurrentPerform(iterations: min(chunks, threadCount * 4)) { worker in
-        let workers = min(chunks, threadCount * 4)
+      let workers = min(chunks, threads * 4)
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
         var c = worker
         while c < chunks {
           box.value(c, (c * chunk)..<min(count, (c + 1) * chunk))
