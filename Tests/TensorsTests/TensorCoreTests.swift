@@ -101,3 +101,28 @@ import Testing
     #expect(p.grad == nil)
   }
 }
+
+@Suite struct TensorRandomAndIOTests {
+  @Test func randomNormalIsReproducibleAndDropoutKeepsExpectation() {
+    var s1 = RandomStream(seed: 7, name: "noise")
+    var s2 = RandomStream(seed: 7, name: "noise")
+    let a = Tensor.randomNormal([1000], stream: &s1)
+    #expect(a.scalars == Tensor.randomNormal([1000], stream: &s2).scalars)
+    #expect(abs(a.mean().item) < 0.1)
+    var d = RandomStream(seed: 1, name: "dropout")
+    let y = Tensor.ones([100_000]).dropout(0.25, stream: &d)
+    #expect(abs(y.mean().item - 1) < 0.02)
+    let zeros = y.scalars.filter { $0 == 0 }.count
+    #expect(abs(Float(zeros) / 100_000 - 0.25) < 0.01)
+  }
+
+  @Test func safeTensorsRoundTrip() throws {
+    let t = Tensor(shape: [2, 3], scalars: [1, -2, 3.5, 4, 5, 6])
+    let bytes = try SafeTensors.serialize(
+      [t.safeTensorsEntry(name: "w"), t.converted(to: .bf16).safeTensorsEntry(name: "h")],
+      metadata: [:])
+    let file = try SafeTensorsFile(bytes: bytes)
+    #expect(try Tensor(safeTensors: file, name: "w").scalars == t.scalars)
+    #expect(try Tensor(safeTensors: file, name: "h").scalars == t.scalars)
+  }
+}

@@ -13,12 +13,12 @@ extension Tensor {
       case (.f32, .bf16):
         let s = SendablePointer(t.floatPointer)
         let d = SendablePointer(out.bf16Pointer)
-        Parallel.forElements(n) { r in for i in r { d.pointer[i] = bfloat16Bits(s.pointer[i]) } }
+        Parallel.forElements(n) { r in for i in r { d.pointer[i] = bf16Bits(s.pointer[i]) } }
       case (.bf16, .f32):
         let s = SendablePointer(t.bf16Pointer)
         let d = SendablePointer(out.floatPointer)
         Parallel.forElements(n) { r in
-          for i in r { d.pointer[i] = floatFromBFloat16Bits(s.pointer[i]) }
+          for i in r { d.pointer[i] = floatFromBF16Bits(s.pointer[i]) }
         }
       }
       return out
@@ -37,10 +37,10 @@ extension Tensor {
       case (.f32, .f32):
         for i in 0..<inner { out.floatPointer[dst + i] = srcF[src + i * innerStride] }
       case (.f32, .bf16):
-        for i in 0..<inner { out.bf16Pointer[dst + i] = bfloat16Bits(srcF[src + i * innerStride]) }
+        for i in 0..<inner { out.bf16Pointer[dst + i] = bf16Bits(srcF[src + i * innerStride]) }
       case (.bf16, .f32):
         for i in 0..<inner {
-          out.floatPointer[dst + i] = floatFromBFloat16Bits(srcH[src + i * innerStride])
+          out.floatPointer[dst + i] = floatFromBF16Bits(srcH[src + i * innerStride])
         }
       case (.bf16, .bf16):
         for i in 0..<inner { out.bf16Pointer[dst + i] = srcH[src + i * innerStride] }
