@@ -107,11 +107,6 @@ public enum OneDNN {
   UnsafeMutableRawPointer(p)
 }
 
-func getenvString(_ name: String) -> String? {
-  guard let value = getenv(name) else { return nil }
-  return String(cString: value)
-}
-
 extension OneDNN {
   /// Builds the primitives for one convolution key. User pointers, in order:
   /// forward (x, w, [bias], y); backward data (dy, w, dx); backward weights (x, dy, dw, [db]).
