@@ -80,3 +80,23 @@ import Testing
     #expect(r.passed, "\(r)")
   }
 }
+
+@Suite struct AttentionOpTests {
+  @Test func attentionGradientAndMask() {
+    let v = LinearAlgebraOpTests.values
+    let q = Tensor(shape: [2, 3, 4], scalars: v(24, 1))
+    let k = Tensor(shape: [2, 5, 4], scalars: v(40, 2))
+    let val = Tensor(shape: [2, 5, 4], scalars: v(40, 3))
+    let mask = Tensor(shape: [2, 5], scalars: [1, 1, 1, 0, 0, 1, 1, 1, 1, 1])
+    let r = GradientCheck.check([q, k, val]) {
+      Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, keyMask: mask)
+    }
+    #expect(r.passed, "\(r)")
+    // Masked keys have no influence: changing them leaves the output unchanged.
+    var k2 = k
+    k2.withMutableFloats { b in for i in 12..<20 { b[i] = 100 } }
+    let a = Tensor.attention(query: q, key: k, value: val, heads: 2, keyMask: mask)
+    let b = Tensor.attention(query: q, key: k2, value: val, heads: 2, keyMask: mask)
+    #expect(a.scalars == b.scalars)
+  }
+}
