@@ -9,8 +9,12 @@ public typealias Vec8 = SIMD8<Float>
 public func vexp(_ x: Vec8) -> Vec8 {
   let x = x.clamped(lowerBound: Vec8(repeating: -87.3), upperBound: Vec8(repeating: 88.3))
   let log2e: Float = 1.442_695_04
-  // n = round(x / ln 2)
-  let n = (x * log2e).rounded(.toNearestOrEven)
+  // n = round(x / ln 2) by the magic-number trick: adding 1.5·2²³ leaves round(v) in the low
+  // mantissa bits (|v| < 2²²), which also gives n as an integer without a (slow, scalarised)
+  // float → int conversion.
+  let magic = Vec8(repeating: 12_582_912)
+  let biased = (x * log2e) + magic
+  let n = biased - magic
   // Cody–Waite: ln 2 split into a high part exact in float and a low correction.
   var r = x.addingProduct(n, Vec8(repeating: -0.693_359_375))
   r = r.addingProduct(n, Vec8(repeating: 2.121_944_4e-4))
@@ -22,9 +26,10 @@ public func vexp(_ x: Vec8) -> Vec8 {
   p = p * r + 5.000_000_1e-1
   let r2 = r * r
   let er = p * r2 + r + 1
-  // 2^n via exponent bits.
-  let ni = SIMD8<Int32>(n, rounding: .towardZero)
-  let pow2 = unsafeBitCast((ni &+ 127) &<< 23, to: Vec8.self)
+  // 2ⁿ: the integer n sits in the low bits of `biased` (offset by 0x4B40_0000); move it into the
+  // exponent field.
+  let nBits = unsafeBitCast(biased, to: SIMD8<Int32>.self) &- 0x4B40_0000
+  let pow2 = unsafeBitCast((nBits &+ 127) &<< 23, to: Vec8.self)
   return er * pow2
 }
 
