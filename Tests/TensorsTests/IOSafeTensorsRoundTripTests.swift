@@ -44,6 +44,7 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   try SafeTensors.write(entries, metadata: metadata, to: url)
 
   let f = try SafeTensorsFile(contentsOf: url)
+  #expect(try Data(contentsOf: url) == Data(SafeTensors.serialize(entries, metadata: metadata)))
   #expect(f.path == url.path)
   #expect(f.metadata == metadata)
   #expect(f.names == entries.map(\.name).sorted())
@@ -170,6 +171,16 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   try AtomicFile.write(Data([9, 9]), to: url)
   #expect(try Data(contentsOf: url) == Data([9, 9]))
   #expect(try old.uint8s("x") == [5, 6])
+  #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
+  // A streamed write that fails midway leaves the old file and no temporary behind.
+  struct Stop: Error {}
+  #expect(throws: Stop.self) {
+    try AtomicFile.write(to: url) { emit in
+      try [UInt8](repeating: 1, count: 1000).withUnsafeBytes(emit)
+      throw Stop()
+    }
+  }
+  #expect(try Data(contentsOf: url) == Data([9, 9]))
   #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
   // A missing directory fails with the system error, not a trap.
   #expect(throws: AtomicFileError.self) {

@@ -34,14 +34,18 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatab
 /// rename itself is durable. The temporary file is removed on failure.
 public enum AtomicFile {
   public static func write(_ bytes: [UInt8], to url: URL) throws {
-    try bytes.withUnsafeBytes { try write(raw: $0, to: url) }
+    try write(to: url) { emit in try bytes.withUnsafeBytes(emit) }
   }
 
   public static func write(_ data: Data, to url: URL) throws {
-    try data.withUnsafeBytes { try write(raw: $0, to: url) }
+    try write(to: url) { emit in try data.withUnsafeBytes(emit) }
   }
 
-  private static func write(raw: UnsafeRawBufferPointer, to url: URL) throws {
+  /// Streams the contents: `body` calls `emit` with consecutive pieces of the file. An error
+  /// thrown by `body` aborts the write and leaves the old file in place.
+  public static func write(
+    to url: URL, _ body: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  ) throws {
     let path = url.path
     let dir = url.deletingLastPathComponent().path
     let tmp =
@@ -58,14 +62,16 @@ public enum AtomicFile {
     }
     do {
       defer { close(fd) }
-      var done = 0
-      while done < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw fail("write", tmp)
+      try body { raw in
+        var done = 0
+        while done < raw.count {
+          let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw fail("write", tmp)
+          }
+          done += n
         }
-        done += n
       }
       guard fsync(fd) == 0 else { throw fail("fsync", tmp) }
     }
