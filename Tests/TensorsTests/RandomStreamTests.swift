@@ -62,6 +62,10 @@ private func draws(_ s: inout RandomStream, _ n: Int) -> [UInt32] {
   var t = try JSONDecoder().decode(RandomStream.self, from: json)
   #expect(t == s)
   #expect(draws(&t, 20) == draws(&s, 20))
+  var big = RandomStream(seed: .max, name: "字")
+  big.position = .max - 1
+  _ = big.nextUInt32()
+  #expect(try JSONDecoder().decode(RandomStream.self, from: JSONEncoder().encode(big)) == big)
   let bad = #"{"seed":3,"name":"x","position":0,"lane":2}"#
   #expect(throws: DecodingError.self) {
     try JSONDecoder().decode(RandomStream.self, from: Data(bad.utf8))

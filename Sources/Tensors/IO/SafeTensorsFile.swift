@@ -114,7 +114,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     switch r.dtype {
     case .f32:
       return Array(unsafeUninitializedCapacity: n) { out, count in
-        UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: p, byteCount: n * 4)
+        if let dst = out.baseAddress, n > 0 {
+          UnsafeMutableRawPointer(dst).copyMemory(from: p, byteCount: n * 4)
+        }
         count = n
       }
     case .f16:
