@@ -140,10 +140,3 @@ extension RandomStream {
     position = start &+ UInt64((n + 3) / 4)
   }
 }
-
-/// The fill's output pointer, shared by the chunk workers; sound because chunks write disjoint
-/// element ranges and the caller owns the buffer for the duration of the fill.
-private struct SendablePointer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Float>
-  init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
-}
