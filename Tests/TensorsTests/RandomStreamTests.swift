@@ -112,6 +112,12 @@ private func draws(_ s: inout RandomStream, _ n: Int) -> [UInt32] {
   var viaPublic = [Float](repeating: 0, count: n)
   viaPublic.withUnsafeMutableBufferPointer { c.fillNormal($0, mean: 0.5, std: 2) }
   #expect(viaPublic == serial)
+  // And so does any thread count.
+  for threads in [1, 3, 8] {
+    var d = start
+    let z = Parallel.withThreadCount(threads) { d.normals(n, mean: 0.5, std: 2) }
+    #expect(z == serial, "\(threads) threads")
+  }
 }
 
 /// 10⁶ standard normals (seed 2024, "noise"): with σ(mean) = 10⁻³, σ(var) ≈ 1.4·10⁻³ and

@@ -1,12 +1,11 @@
 // Bulk uniform and normal fills: deterministic element ↔ block mapping, SIMD over 8 blocks,
 // parallel over fixed chunks.
 
-import Dispatch
-
 extension RandomStream {
   /// Fills larger than this many elements are split over threads.
   public static let parallelThreshold = 1 << 16
-  /// Elements per parallel work item (a multiple of 32, so chunks own whole 8-block groups).
+  /// Elements per parallel work item (a multiple of 32, so chunks own whole 8-block groups);
+  /// chunks run on `Parallel` (honours `GLYFFUSER_THREADS` and `Parallel.withThreadCount`).
   static let chunkElements = 1 << 14
 
   /// out[i] = u(word i % 4 of block position + i / 4), u(w) = (w >> 8) · 2⁻²⁴ ∈ [0, 1).
@@ -97,24 +96,22 @@ extension RandomStream {
 
   /// Shared driver: `transform` maps the words of 8 consecutive blocks to their 32 values
   /// (lane j of result k → element 4j + k of the group); chunks of `chunkElements` run
-  /// concurrently when `out.count > parallelAbove`. Skips a partly used block first, then
-  /// advances `position` past every block touched.
+  /// concurrently on `Parallel.forChunks` when `out.count > parallelAbove`. Skips a partly
+  /// used block first, then advances `position` past every block touched.
   private mutating func fill(
     _ out: UnsafeMutableBufferPointer<Float>, parallelAbove: Int,
-    _ transform:
-      @Sendable (
-        (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>)
-      ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    _ transform: (
+      (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>)
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
   ) {
     let start = position  // a partly used block counts as consumed already
     position = start  // drop buffered words
     let n = out.count
     guard n > 0, let base = out.baseAddress else { return }
     let stream = self
-    let dst = SendablePointer(base)
     // Elements [lo, hi), lo a multiple of 32.
-    @Sendable func run(_ lo: Int, _ hi: Int) {
-      let out = dst.pointer
+    func run(_ lo: Int, _ hi: Int) {
+      let out = base
       var group = [Float](repeating: 0, count: 32)
       for e in stride(from: lo, to: hi, by: 32) {
         let (v0, v1, v2, v3) = transform(stream.blocks8(from: start &+ UInt64(e / 4)))
@@ -130,10 +127,7 @@ extension RandomStream {
       }
     }
     if n > parallelAbove {
-      let chunk = Self.chunkElements
-      DispatchQueue.concurrentPerform(iterations: (n + chunk - 1) / chunk) { c in
-        run(c * chunk, min(n, (c + 1) * chunk))
-      }
+      Parallel.forChunks(n, chunk: Self.chunkElements) { _, r in run(r.lowerBound, r.upperBound) }
     } else {
       run(0, n)
     }
