@@ -154,6 +154,9 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   #expect(throws: SafeTensorsError(.unknownDType, file: url.path, key: "a", detail: "X")) {
     try SafeTensorsFile(contentsOf: url)
   }
+  #expect(throws: SafeTensorsError(.io, file: dir.path, detail: "not a regular file")) {
+    try SafeTensorsFile(contentsOf: dir)
+  }
   try AtomicFile.write([1, 2, 3], to: url)
   #expect(throws: SafeTensorsError(.fileTooShort, file: url.path, detail: "3 bytes")) {
     try SafeTensorsFile(contentsOf: url)

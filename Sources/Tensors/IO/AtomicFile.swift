@@ -18,8 +18,10 @@ private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
 
 /// A failed step of `AtomicFile.write`, with the system error.
 public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The file being written.
   public let path: String
-  /// The system call that failed (`open`, `write`, `fsync`, `rename`, …).
+  /// The system call that failed (`open`, `write`, `fsync`, `rename`, …), naming the
+  /// temporary file when it was the one concerned.
   public let operation: String
   public let errno: Int32
 
@@ -51,7 +53,8 @@ public enum AtomicFile {
     let tmp =
       "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     func fail(_ op: String, _ target: String) -> AtomicFileError {
-      AtomicFileError(path: target, operation: op, errno: errno)
+      let step = target == tmp ? "\(op) (temporary file \(tmp))" : op
+      return AtomicFileError(path: path, operation: step, errno: errno)
     }
 
     let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

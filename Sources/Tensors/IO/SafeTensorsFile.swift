@@ -34,6 +34,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw Self.ioError("fstat", path) }
+    guard (st.st_mode & S_IFMT) == S_IFREG else {
+      throw SafeTensorsError(.io, file: path, detail: "not a regular file")
+    }
     let length = Int(st.st_size)
     guard length >= 8 else {
       throw SafeTensorsError(.fileTooShort, file: path, detail: "\(length) bytes")
