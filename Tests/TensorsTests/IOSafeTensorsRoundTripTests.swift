@@ -190,3 +190,25 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
     try AtomicFile.write([1], to: dir.appendingPathComponent("missing/x.bin"))
   }
 }
+
+/// Conversions on a misaligned data start (a 1-byte tensor first) and lengths that exercise
+/// the 8-wide bf16 path and its scalar tail; `readFloats` equals `floats`.
+@Test func floatConversionsOnMisalignedData() throws {
+  let values = (0..<19).map { Float($0) * 1.375 - 9 }
+  let f = try SafeTensorsFile(
+    bytes: SafeTensors.serialize(
+      [
+        .u8("a", shape: [1], [0xAB]), .bf16("b", shape: [19], values),
+        .f16("c", shape: [19], values), .f32("d", shape: [19], values),
+      ], metadata: [:]))
+  for name in ["b", "c", "d"] {
+    let rawStart = try f.withBytes(name) { Int(bitPattern: $0.baseAddress) }
+    #expect(rawStart % 2 == 1, "\(name) should start misaligned")
+  }
+  #expect(try f.floats("b") == values.map { floatFromBF16Bits(bf16Bits($0)) })
+  #expect(try f.floats("c") == values.map { floatFromF16Bits(f16Bits($0)) })
+  #expect(try f.floats("d") == values)
+  var buffer = [Float](repeating: .nan, count: 19)
+  try buffer.withUnsafeMutableBufferPointer { try f.readFloats("b", into: $0) }
+  #expect(try buffer == f.floats("b"))
+}
