@@ -51,6 +51,9 @@ struct DatasetBuildCommand: ParsableCommand {
   @Flag(help: "No progress bar.")
   var quiet = false
 
+  @Flag(help: "Print the time of each phase.")
+  var verbose = false
+
   func validate() throws {
     guard size >= 16 else { throw ValidationError("--size must be at least 16") }
     if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
@@ -91,6 +94,12 @@ struct DatasetBuildCommand: ParsableCommand {
     print(
       "skipped: \(m.emptyCaptions.count) empty captions, \(m.missingGlyphs.count) not in font, "
         + "\(m.blankGlyphs.count) blank glyphs")
+    if verbose {
+      for phase in report.phases {
+        let name = phase.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        print("  " + name + String(format: "%6.2f s", phase.seconds))
+      }
+    }
   }
 }
 

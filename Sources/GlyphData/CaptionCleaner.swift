@@ -18,6 +18,7 @@ import Foundation
 ///    before punctuation, doubled spaces, separators at either end.
 public enum CaptionCleaner {
   public static func clean(_ definition: String) -> String {
+    if isAlreadyClean(definition) { return definition }
     var text = foldTypography(definition)
     text = dropParenthesised(text) { content in
       containsReference(content) || sourceTags.contains(content.trimmingCharacters(in: .whitespaces))
@@ -30,6 +31,45 @@ public enum CaptionCleaner {
     }
     text = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.isASCII }))
     return tidy(text)
+  }
+
+  /// Fast path (most definitions): nothing any rule would change. ASCII only, no brackets,
+  /// no `U+`, no romanisation with tone digits, single spaces, every separator followed by a
+  /// space, none at either end.
+  static func isAlreadyClean(_ s: String) -> Bool {
+    var previous: UInt8 = 0
+    var count = 0
+    for byte in s.utf8 {
+      count += 1
+      let afterSeparator =
+        previous == UInt8(ascii: ",") || previous == UInt8(ascii: ";")
+        || previous == UInt8(ascii: ":")
+      if afterSeparator && byte != UInt8(ascii: " ") { return false }
+      if count == 1 && byte == UInt8(ascii: "-") { return false }
+      switch byte {
+      case 0x80...: return false
+      case UInt8(ascii: "("), UInt8(ascii: ")"): return false
+      case UInt8(ascii: "+") where previous == UInt8(ascii: "U"): return false
+      case UInt8(ascii: " ") where count == 1 || previous == UInt8(ascii: " "): return false
+      case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "."):
+        if count == 1 || previous == UInt8(ascii: " ") { return false }
+      case 0..<0x20: return false
+      case UInt8(ascii: "0")...UInt8(ascii: "9")
+      where (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(previous):
+        return false  // a romanisation with tone numbers
+      default:
+        break
+      }
+      previous = byte
+    }
+    guard count > 0 else { return false }
+    switch previous {
+    case UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"),
+      UInt8(ascii: "-"):
+      return false
+    default:
+      return s != "etc."
+    }
   }
 
   static let sourceTags: Set<String> = ["J", "K", "Cant.", "Cant", "Japanese", "Korean"]
