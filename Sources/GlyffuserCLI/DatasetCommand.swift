@@ -83,7 +83,7 @@ struct DatasetBuildCommand: ParsableCommand {
       report = try DatasetBuilder.build(options, to: URL(fileURLWithPath: out), progress: progress)
     } catch let error as GlyphDataError {
       bar?.finish()
-      throw ValidationError("dataset build failed: \(error)")
+      throw DatasetCLIError("dataset build failed: \(error)")
     }
     bar?.finish()
     let m = report.manifest
@@ -117,7 +117,7 @@ struct DatasetInfoCommand: ParsableCommand {
       let dataset = try GlyphDataset(contentsOf: url)
       print(DatasetSummary(manifest: manifest, dataset: dataset).text)
     } catch let error as GlyphDataError {
-      throw ValidationError("\(error)")
+      throw DatasetCLIError("\(error)")
     }
   }
 }
@@ -158,17 +158,19 @@ struct DatasetShowCommand: ParsableCommand {
       if let dataset {
         let data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset))
         guard let index = data.index(of: codepoint) else {
-          throw ValidationError("\(label) is not in the data set \(dataset)")
+          throw DatasetCLIError("\(label) is not in the data set \(dataset)")
         }
         image = data.image(at: index)
         caption = data.captions[index]
         definition = nil
-        print("\(label) \(String(Character(Unicode.Scalar(codepoint)!))) [\(data.splits[index].rawValue)]")
+        print(
+          "\(label) \(String(Character(Unicode.Scalar(codepoint)!))) [\(data.splits[index].rawValue)]"
+        )
       } else {
         let face = try FontFace.locate(path: font)
         let renderer = try GlyphRenderer(font: face, size: size, margin: size / 16)
         guard let rendered = renderer.image(codepoint) else {
-          throw ValidationError("\(label) has no glyph in \(face.familyName) (\(font))")
+          throw DatasetCLIError("\(label) has no glyph in \(face.familyName) (\(font))")
         }
         image = rendered
         let all = try UnihanParser.definitions(
@@ -183,7 +185,7 @@ struct DatasetShowCommand: ParsableCommand {
       try Data(try PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: outPath))
       print("wrote \(outPath)")
     } catch let error as GlyphDataError {
-      throw ValidationError("\(error)")
+      throw DatasetCLIError("\(error)")
     }
   }
 

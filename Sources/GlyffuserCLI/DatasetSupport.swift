@@ -1,6 +1,13 @@
 import Foundation
 import GlyphData
 
+/// A failure at run time (bad input files, write errors): printed as "Error: …", exit code 1,
+/// without the usage text ArgumentParser adds to `ValidationError`.
+struct DatasetCLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
 /// A one-line progress bar on stderr, redrawn at most ~10 times a second.
 final class ProgressBar: @unchecked Sendable {
   private let label: String
@@ -19,7 +26,8 @@ final class ProgressBar: @unchecked Sendable {
       let width = 30
       let fraction = total > 0 ? Double(done) / Double(total) : 1
       let filled = Int(fraction * Double(width))
-      let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+      let bar =
+        String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
       let elapsed = now.timeIntervalSince(start)
       let rate = elapsed > 0 ? Double(done) / elapsed : 0
       let line = String(
@@ -42,11 +50,14 @@ struct DatasetSummary {
   var text: String {
     let m = manifest
     var lines: [String] = []
-    lines.append("glyphs: \(dataset.count) at \(dataset.size)x\(dataset.size) (margin \(m.margin), \(m.centering) centring)")
+    lines.append(
+      "glyphs: \(dataset.count) at \(dataset.size)x\(dataset.size) (margin \(m.margin), \(m.centering) centring)"
+    )
     lines.append("split: \(m.trainCount) train, \(m.validationCount) validation")
     lines.append("font: \(m.fontFamily) (face \(m.fontFaceIndex) of \(m.fontPath))")
-    lines.append("unihan: \(m.unihanSource), ranges \(m.ranges.joined(separator: ", "))"
-      + (m.limit.map { ", limit \($0)" } ?? ""))
+    lines.append(
+      "unihan: \(m.unihanSource), ranges \(m.ranges.joined(separator: ", "))"
+        + (m.limit.map { ", limit \($0)" } ?? ""))
     lines.append("definitions in range: \(m.definitions)")
     let chars = dataset.captions.map(\.count).sorted()
     let words = dataset.captions.map { $0.split(separator: " ").count }.sorted()
@@ -62,7 +73,9 @@ struct DatasetSummary {
     }
     func list(_ name: String, _ items: [String]) {
       let shown = items.prefix(12).joined(separator: " ")
-      lines.append("skipped, \(name): \(items.count)" + (items.isEmpty ? "" : " (\(shown)\(items.count > 12 ? " …" : ""))"))
+      lines.append(
+        "skipped, \(name): \(items.count)"
+          + (items.isEmpty ? "" : " (\(shown)\(items.count > 12 ? " …" : ""))"))
     }
     list("empty caption", m.emptyCaptions)
     list("not in font", m.missingGlyphs)

@@ -21,7 +21,8 @@ public enum CaptionCleaner {
     if isAlreadyClean(definition) { return definition }
     var text = foldTypography(definition)
     text = dropParenthesised(text) { content in
-      containsReference(content) || sourceTags.contains(content.trimmingCharacters(in: .whitespaces))
+      containsReference(content)
+        || sourceTags.contains(content.trimmingCharacters(in: .whitespaces))
     }
     text = dropCitationClauses(text)
     text = removeReferences(text)

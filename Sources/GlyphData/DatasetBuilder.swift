@@ -85,7 +85,11 @@ public enum DatasetBuilder {
     for d in definitions {
       if let limit = options.limit, candidates.count >= limit { break }
       let caption = CaptionCleaner.clean(d.definition)
-      if caption.isEmpty { emptyCaptions.append(d.codepoint) } else { candidates.append((d.codepoint, caption)) }
+      if caption.isEmpty {
+        emptyCaptions.append(d.codepoint)
+      } else {
+        candidates.append((d.codepoint, caption))
+      }
     }
 
     lap("clean captions")
@@ -128,7 +132,8 @@ public enum DatasetBuilder {
         },
         limit: options.limit, definitions: definitions.count, count: kept.count,
         trainCount: kept.count - validation, validationCount: validation,
-        emptyCaptions: emptyCaptions.map(codepointLabel), missingGlyphs: missing.map(codepointLabel),
+        emptyCaptions: emptyCaptions.map(codepointLabel),
+        missingGlyphs: missing.map(codepointLabel),
         blankGlyphs: blank.map(codepointLabel))
       try writeFile(
         try manifest.encoded(), to: temp.appendingPathComponent(DatasetManifest.fileName).path)
@@ -147,8 +152,10 @@ public enum DatasetBuilder {
     text.reserveCapacity(kept.count * 120)
     for (i, (cp, caption)) in kept.enumerated() {
       let character = String(Character(Unicode.Scalar(cp)!))
-      text += "{\"file_name\": \(jsonString(pngFileName(cp))), \"caption\": \(jsonString(caption)), "
-      text += "\"character\": \(jsonString(character)), \"codepoint\": \(jsonString(codepointLabel(cp))), "
+      text +=
+        "{\"file_name\": \(jsonString(pngFileName(cp))), \"caption\": \(jsonString(caption)), "
+      text +=
+        "\"character\": \(jsonString(character)), \"codepoint\": \(jsonString(codepointLabel(cp))), "
       text += "\"split\": \"\(splits[i].rawValue)\"}\n"
     }
     try writeFile(Array(text.utf8), to: dir.appendingPathComponent(metadataFileName).path)
@@ -167,7 +174,10 @@ public enum DatasetBuilder {
     do {
       try SafeTensors.write(
         // The validating init keeps `images` as is (`.u8` would copy it twice).
-        [try SafeTensorsEntry(name: "images", dtype: .u8, shape: [kept.count, size, size], data: images)],
+        [
+          try SafeTensorsEntry(
+            name: "images", dtype: .u8, shape: [kept.count, size, size], data: images)
+        ],
         metadata: [shardMetadataKey: String(decoding: json, as: UTF8.self)], to: url)
     } catch {
       throw GlyphDataError.writeFailed(path: url.path, reason: "\(error)")
@@ -213,7 +223,8 @@ public enum DatasetBuilder {
     let hadPrevious = fm.fileExists(atPath: target.path)
     if hadPrevious {
       guard rename(target.path, aside.path) == 0 else {
-        throw GlyphDataError.writeFailed(path: target.path, reason: String(cString: strerror(errno)))
+        throw GlyphDataError.writeFailed(
+          path: target.path, reason: String(cString: strerror(errno)))
       }
     }
     guard rename(temp.path, target.path) == 0 else {

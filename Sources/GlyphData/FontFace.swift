@@ -16,8 +16,7 @@ public struct FontFace: Sendable, Equatable {
 
   /// The face of `family` in the file at `path`. With `family == nil`, a single-face file's only
   /// face, or in a collection the face of `defaultFamily` if present, else face 0.
-  public static func locate(path: String = defaultPath, family: String? = nil) throws -> FontFace
-  {
+  public static func locate(path: String = defaultPath, family: String? = nil) throws -> FontFace {
     guard FileManager.default.fileExists(atPath: path) else {
       throw GlyphDataError.fontNotFound(path: path)
     }

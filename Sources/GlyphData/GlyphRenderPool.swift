@@ -33,7 +33,12 @@ private final class RenderShared: @unchecked Sendable {
   var error: Error? { lock.withLock { firstError } }
 
   /// Adds `n` finished items; returns the new total.
-  func advance(_ n: Int) -> Int { lock.withLock { done += n; return done } }
+  func advance(_ n: Int) -> Int {
+    lock.withLock {
+      done += n
+      return done
+    }
+  }
 }
 
 /// Renders characters on `threads` threads (one FreeType face each), encodes each rendered

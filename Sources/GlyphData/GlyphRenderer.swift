@@ -42,7 +42,9 @@ public final class GlyphRenderer {
   private let face: FT_Face
 
   public init(font: FontFace, size: Int, margin: Int, centering: GlyphCentering = .emBox) throws {
-    guard size >= 16 else { throw GlyphDataError.invalidOption("image size must be ≥ 16, got \(size)") }
+    guard size >= 16 else {
+      throw GlyphDataError.invalidOption("image size must be ≥ 16, got \(size)")
+    }
     guard margin >= 0, size - 2 * margin >= 8 else {
       throw GlyphDataError.invalidOption(
         "margin \(margin) leaves no room for the glyph in a \(size) px image")

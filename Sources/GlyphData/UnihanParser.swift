@@ -7,7 +7,9 @@ public struct CodePointSelection: Sendable, Equatable {
   /// CJK Unified Ideographs Extension A and the URO: U+3400–U+9FFF (about 20,500 defined).
   public static let basic = CodePointSelection(ranges: [0x3400...0x9FFF])
   /// `basic` plus the supplementary-plane extensions B–H (U+20000–U+323AF).
-  public static let withExtensions = CodePointSelection(ranges: [0x3400...0x9FFF, 0x20000...0x323AF])
+  public static let withExtensions = CodePointSelection(ranges: [
+    0x3400...0x9FFF, 0x20000...0x323AF,
+  ])
 
   public func contains(_ codepoint: UInt32) -> Bool {
     ranges.contains { $0.contains(codepoint) }

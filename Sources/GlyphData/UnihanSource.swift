@@ -27,7 +27,9 @@ public enum UnihanSource {
       let archive = try ZipArchive(bytes: raw, path: path)
       guard
         let entry = archive.entries.first(where: { $0.name.hasSuffix("Unihan_Readings.txt") })
-          ?? archive.entries.first(where: { $0.name.hasSuffix(".txt") && archive.entries.count == 1 })
+          ?? archive.entries.first(where: {
+            $0.name.hasSuffix(".txt") && archive.entries.count == 1
+          })
       else {
         let names = archive.entries.map(\.name).joined(separator: ", ")
         throw GlyphDataError.corruptArchive(

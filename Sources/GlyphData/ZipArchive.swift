@@ -40,7 +40,9 @@ struct ZipArchive {
     let directorySize = Int(readLE32(bytes, eocd + 12))
     let directoryOffset = Int(readLE32(bytes, eocd + 16))
     guard directoryOffset != 0xFFFF_FFFF, count != 0xFFFF else { throw fail("ZIP64 unsupported") }
-    guard directoryOffset + directorySize <= eocd else { throw fail("central directory out of range") }
+    guard directoryOffset + directorySize <= eocd else {
+      throw fail("central directory out of range")
+    }
     var entries: [Entry] = []
     var p = directoryOffset
     for n in 0..<count {

@@ -50,7 +50,8 @@ public enum PNGDecoder {
       let type = String(decoding: bytes[typeStart..<(typeStart + 4)], as: UTF8.self)
       let stored = readBigEndian(bytes, dataStart + length)
       let crc = Zlib.crc32(
-        UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[typeStart..<(dataStart + length)])))
+        UnsafeRawBufferPointer(
+          UnsafeBufferPointer(rebasing: bytes[typeStart..<(dataStart + length)])))
       guard crc == stored else { throw PNGError.badCRC(chunk: type) }
       let data = bytes[dataStart..<(dataStart + length)]
       switch type {

@@ -11,8 +11,7 @@ public struct ZlibError: Error, Sendable, CustomStringConvertible {
 /// Thin wrappers over the system zlib (RFC 1950 zlib streams, RFC 1951 raw deflate, CRC-32).
 public enum Zlib {
   /// Compresses `bytes` into one zlib stream (RFC 1950) at `level` (0...9; 1 is fastest).
-  public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 6) throws -> [UInt8]
-  {
+  public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 6) throws -> [UInt8] {
     var destLength = compressBound(uLong(bytes.count))
     var out = [UInt8](repeating: 0, count: Int(destLength))
     let code = out.withUnsafeMutableBufferPointer { dst in
@@ -47,7 +46,8 @@ public enum Zlib {
     while true {
       if produced == out.count {
         if exact {
-          throw ZlibError(operation: "inflate", code: Z_DATA_ERROR, message: "more data than expected")
+          throw ZlibError(
+            operation: "inflate", code: Z_DATA_ERROR, message: "more data than expected")
         }
         out.append(contentsOf: repeatElement(0, count: out.count))
       }

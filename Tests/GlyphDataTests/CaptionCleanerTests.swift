@@ -50,13 +50,15 @@ let captionRules: [CaptionRule] = [
     after: "Samarium (Sm); old ideograph, terbium (Tb)"),
   CaptionRule(
     rule: "5 inline characters and Jyutping (U+9C6E)",
-    before: "silver carp (Hypophthalmichthys molitrix); bream; (Cant.) 大嶼山 daai6jyu4saan1 Lantau Island",
+    before:
+      "silver carp (Hypophthalmichthys molitrix); bream; (Cant.) 大嶼山 daai6jyu4saan1 Lantau Island",
     after: "silver carp (Hypophthalmichthys molitrix); bream; Lantau Island"),
   CaptionRule(
     rule: "5 inline characters (U+853B)", before: "肉豆蔻 nutmeg, 豆蔻 cardamon",
     after: "nutmeg, cardamon"),
   CaptionRule(
-    rule: "6 other non-ASCII (synthetic)", before: "wavelength λ of light₄", after: "wavelength of light"),
+    rule: "6 other non-ASCII (synthetic)", before: "wavelength λ of light₄",
+    after: "wavelength of light"),
   CaptionRule(
     rule: "7 tag emptied by Jyutping removal, separators before ) (U+45A2)",
     before: "first-born silkworm; (Cant., saa1) a kind of cookie",
@@ -69,7 +71,8 @@ let captionRules: [CaptionRule] = [
     rule: "7 doubled spaces and separators (synthetic)", before: "big  ,  tall ;; strong ",
     after: "big, tall; strong"),
   CaptionRule(
-    rule: "7 digit groups stay together (synthetic)", before: "a span of 1,000 li", after: "a span of 1,000 li"),
+    rule: "7 digit groups stay together (synthetic)", before: "a span of 1,000 li",
+    after: "a span of 1,000 li"),
   CaptionRule(
     rule: "plain definitions are unchanged (U+91D1)",
     before: "gold; metals in general; money; Kangxi radical 167",
@@ -94,7 +97,8 @@ func pureCrossReferencesCleanToEmpty(_ definition: String) {
 @Test func requiredCaptionsFromTheIssue() throws {
   let defs = try UnihanParser.definitions(
     in: try UnihanSource.text(at: samplePath), path: samplePath)
-  let captions = Dictionary(uniqueKeysWithValues: defs.map { ($0.codepoint, CaptionCleaner.clean($0.definition)) })
+  let captions = Dictionary(
+    uniqueKeysWithValues: defs.map { ($0.codepoint, CaptionCleaner.clean($0.definition)) })
   #expect(captions[0x91D1] == "gold; metals in general; money; Kangxi radical 167")
   #expect(captions[0x3400] == "hillock or mound")
   #expect(captions[0x4570] == "")

@@ -43,8 +43,10 @@ struct DatasetBuilderTests {
     #expect(m.fontFamily == "Noto Sans CJK SC" && m.margin == 2)
 
     // metadata.jsonl: one JSON object per PNG, imagefolder columns.
-    let lines = try String(contentsOf: out.appendingPathComponent("metadata.jsonl"), encoding: .utf8)
-      .split(separator: "\n")
+    let lines = try String(
+      contentsOf: out.appendingPathComponent("metadata.jsonl"), encoding: .utf8
+    )
+    .split(separator: "\n")
     #expect(lines.count == 22)
     let dataset = try GlyphDataset(contentsOf: out)
     #expect(dataset.count == 22 && dataset.size == 32 && dataset.images.count == 22 * 32 * 32)
@@ -57,7 +59,8 @@ struct DatasetBuilderTests {
       #expect(row["codepoint"] == codepointLabel(cp))
       #expect(row["character"] == String(Character(Unicode.Scalar(cp)!)))
       #expect(row["caption"] == dataset.captions[i])
-      #expect(row["split"] == DatasetSplit.of(cp).rawValue && dataset.splits[i] == DatasetSplit.of(cp))
+      #expect(
+        row["split"] == DatasetSplit.of(cp).rawValue && dataset.splits[i] == DatasetSplit.of(cp))
       // The PNG decodes to exactly the shard's image.
       let png = try PNGDecoder.decode(contentsOf: out.appendingPathComponent(pngFileName(cp)))
       #expect(png == dataset.image(at: i))

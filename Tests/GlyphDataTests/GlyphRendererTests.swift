@@ -105,7 +105,9 @@ struct GlyphRendererTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let text = dir.appendingPathComponent("not-a-font.ttf")
     try Data("this is not a font\n".utf8).write(to: text)
-    #expect(throws: GlyphDataError.notAFont(path: text.path)) { try FontFace.locate(path: text.path) }
+    #expect(throws: GlyphDataError.notAFont(path: text.path)) {
+      try FontFace.locate(path: text.path)
+    }
     #expect(throws: GlyphDataError.self) { try FontFace.locate(path: dir.path) }  // a directory
   }
 }

@@ -10,7 +10,8 @@ func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).p
 let samplePath = fixture("Unihan_Readings_sample.txt")
 
 /// Whether Debian's fonts-noto-cjk is installed (glyph tests need it).
-let notoInstalled = FileManager.default.fileExists(atPath: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+let notoInstalled = FileManager.default.fileExists(
+  atPath: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 /// A fresh empty directory under the system temporary directory.
 func makeScratchDirectory() throws -> URL {

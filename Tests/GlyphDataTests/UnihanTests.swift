@@ -62,21 +62,34 @@ func compressedSourcesGiveTheSameDefinitions(name: String) throws {
   func parse(_ text: String) throws {
     _ = try UnihanParser.definitions(in: Array(text.utf8), path: "t.txt")
   }
-  #expect(throws: GlyphDataError.malformedUnihan(path: "t.txt", line: 2, reason: "bad code point \"X+3400\"")) {
+  #expect(
+    throws: GlyphDataError.malformedUnihan(
+      path: "t.txt", line: 2, reason: "bad code point \"X+3400\"")
+  ) {
     try parse("# c\nX+3400\tkDefinition\tx\n")
   }
-  #expect(throws: GlyphDataError.malformedUnihan(path: "t.txt", line: 1, reason: "bad field name \"Definition\"")) {
+  #expect(
+    throws: GlyphDataError.malformedUnihan(
+      path: "t.txt", line: 1, reason: "bad field name \"Definition\"")
+  ) {
     try parse("U+3400\tDefinition\tx\n")
   }
-  #expect(throws: GlyphDataError.malformedUnihan(path: "t.txt", line: 1, reason: "bad code point \"U+110000\"")) {
+  #expect(
+    throws: GlyphDataError.malformedUnihan(
+      path: "t.txt", line: 1, reason: "bad code point \"U+110000\"")
+  ) {
     try parse("U+110000\tkDefinition\tx\n")
   }
-  #expect(throws: GlyphDataError.malformedUnihan(path: "t.txt", line: 3, reason: "value is not valid UTF-8")) {
+  #expect(
+    throws: GlyphDataError.malformedUnihan(
+      path: "t.txt", line: 3, reason: "value is not valid UTF-8")
+  ) {
     _ = try UnihanParser.definitions(
       in: Array("\n\nU+3400\tkDefinition\t".utf8) + [0xFF, 0x0A], path: "t.txt")
   }
   // CRLF line ends and blank lines are accepted.
-  let defs = try UnihanParser.definitions(in: Array("\r\nU+3400\tkDefinition\tmound\r\n".utf8), path: "t")
+  let defs = try UnihanParser.definitions(
+    in: Array("\r\nU+3400\tkDefinition\tmound\r\n".utf8), path: "t")
   #expect(defs == [UnihanDefinition(codepoint: 0x3400, definition: "mound", line: 2)])
 }
 
@@ -91,11 +104,15 @@ func compressedSourcesGiveTheSameDefinitions(name: String) throws {
   zip[200] ^= 0x55
   let damaged = dir.appendingPathComponent("damaged.zip")
   try Data(zip).write(to: damaged)
-  #expect(throws: GlyphDataError.corruptArchive(path: damaged.path, reason: "Unihan_Readings.txt: CRC mismatch")) {
+  #expect(
+    throws: GlyphDataError.corruptArchive(
+      path: damaged.path, reason: "Unihan_Readings.txt: CRC mismatch")
+  ) {
     try UnihanSource.text(at: damaged.path)
   }
   // A truncated bzip2 stream.
-  let bz = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("Unihan_Readings_sample.txt.bz2"))))
+  let bz = [UInt8](
+    try Data(contentsOf: URL(fileURLWithPath: fixture("Unihan_Readings_sample.txt.bz2"))))
   let truncated = dir.appendingPathComponent("cut.txt.bz2")
   try Data(bz[0..<(bz.count / 2)]).write(to: truncated)
   #expect(throws: GlyphDataError.self) { try UnihanSource.text(at: truncated.path) }
