@@ -74,6 +74,8 @@ struct DatasetBuildCommand: ParsableCommand {
     options.selection = extensions ? .withExtensions : .basic
     options.limit = limit
     options.threads = threads
+    let interrupt = InterruptFlag()
+    options.isCancelled = { interrupt.isSet }
     let bar = quiet ? nil : ProgressBar(label: "rendering")
     let progress: (@Sendable (Int, Int) -> Void)? =
       if let bar { { done, total in bar.update(done, total) } } else { nil }

@@ -17,6 +17,9 @@ public struct DatasetBuildOptions: Sendable {
   public var threads = 2
   /// zlib level for the PNGs (1: fastest).
   public var pngLevel: Int32 = 1
+  /// Polled while rendering; returning true stops the build (`GlyphDataError.cancelled`),
+  /// removing its temporary directory. The CLI sets it from SIGINT/SIGTERM.
+  public var isCancelled: (@Sendable () -> Bool)?
   /// Testing hook: fail after this many glyphs, as an interrupted build would.
   var failAfter: Int?
 
@@ -103,7 +106,7 @@ public enum DatasetBuilder {
       let pool = GlyphRenderPool(
         font: font, size: options.size, margin: options.resolvedMargin,
         centering: options.centering, threads: options.threads, pngLevel: options.pngLevel,
-        failAfter: options.failAfter)
+        isCancelled: options.isCancelled, failAfter: options.failAfter)
       let (images, outcomes) = try pool.run(
         codepoints: candidates.map(\.0), directory: temp, progress: progress)
       lap("render + PNG")

@@ -15,6 +15,7 @@ public enum GlyphDataError: Error, Sendable, Equatable, CustomStringConvertible 
   case outputNotADataset(path: String)
   case writeFailed(path: String, reason: String)
   case malformedDataset(path: String, reason: String)
+  case cancelled
 
   public var description: String {
     switch self {
@@ -35,6 +36,7 @@ public enum GlyphDataError: Error, Sendable, Equatable, CustomStringConvertible 
       "\(path): exists, is not empty and is not a glyffuser data set; refusing to replace it"
     case .writeFailed(let path, let reason): "\(path): write failed (\(reason))"
     case .malformedDataset(let path, let reason): "\(path): not a valid data set (\(reason))"
+    case .cancelled: "cancelled; any previous data set is unchanged"
     }
   }
 }

@@ -50,6 +50,7 @@ struct GlyphRenderPool {
   let centering: GlyphCentering
   let threads: Int
   let pngLevel: Int32
+  var isCancelled: (@Sendable () -> Bool)?
   /// Testing hook: throw after this many glyphs, as an interrupted build would stop.
   var failAfter: Int?
 
@@ -112,6 +113,7 @@ struct GlyphRenderPool {
           if sinceReport == 32 || i + workers >= n {
             let total = shared.advance(sinceReport)
             sinceReport = 0
+            if config.isCancelled?() == true { throw GlyphDataError.cancelled }
             if let failAfter = config.failAfter, total >= failAfter {
               throw GlyphDataError.writeFailed(path: directory.path, reason: "interrupted (test)")
             }

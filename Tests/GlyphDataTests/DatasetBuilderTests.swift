@@ -79,7 +79,9 @@ struct DatasetBuilderTests {
     let b = scratch.appendingPathComponent("b")
     let c = scratch.appendingPathComponent("c")
     _ = try DatasetBuilder.build(sampleOptions(size: 24), to: a)
-    _ = try DatasetBuilder.build(sampleOptions(size: 24), to: b)
+    var oneThread = sampleOptions(size: 24)
+    oneThread.threads = 1
+    _ = try DatasetBuilder.build(oneThread, to: b)  // byte-identical whatever the thread count
     _ = try DatasetBuilder.build(sampleOptions(size: 40), to: c)
     #expect(try snapshot(a) == snapshot(b))
     let small = try GlyphDataset(contentsOf: a)
@@ -130,6 +132,10 @@ struct DatasetBuilderTests {
     interrupted.threads = 1
     interrupted.failAfter = 10
     #expect(throws: GlyphDataError.self) { try DatasetBuilder.build(interrupted, to: out) }
+
+    var cancelled = sampleOptions()
+    cancelled.isCancelled = { true }
+    #expect(throws: GlyphDataError.cancelled) { try DatasetBuilder.build(cancelled, to: out) }
 
     #expect(try snapshot(out) == before)
     #expect(try siblings(of: out) == ["ds", "font.ttf"])
