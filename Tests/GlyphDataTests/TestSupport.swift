@@ -13,6 +13,10 @@ let samplePath = fixture("Unihan_Readings_sample.txt")
 let notoInstalled = FileManager.default.fileExists(
   atPath: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
+/// Whether Debian's unicode-data (the full Unihan file) is installed.
+let unihanInstalled = FileManager.default.fileExists(
+  atPath: "/usr/share/unicode/Unihan_Readings.txt.bz2")
+
 /// A fresh empty directory under the system temporary directory.
 func makeScratchDirectory() throws -> URL {
   let url = FileManager.default.temporaryDirectory
