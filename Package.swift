@@ -48,7 +48,8 @@ let package = Package(
     .testTarget(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"]),
+    .testTarget(
+      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )
