@@ -75,3 +75,16 @@ func maxRelativeError<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
   }
   return worst
 }
+
+/// max|a − e| / max|e| (relative error in the ∞-norm).
+func normwiseRelativeError(_ actual: [Float], _ expected: [Float]) -> Double {
+  precondition(actual.count == expected.count, "\(actual.count) vs \(expected.count) values")
+  var diff = 0.0
+  var scale = 0.0
+  for (a, e) in zip(actual, expected) {
+    if a.isNaN != e.isNaN { return .infinity }
+    diff = max(diff, abs(Double(a) - Double(e)))
+    scale = max(scale, abs(Double(e)))
+  }
+  return scale == 0 ? diff : diff / scale
+}

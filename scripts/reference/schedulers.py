@@ -66,7 +66,9 @@ NOISY_MODULES = [
 
 
 def floats(t):
-    return [float(v) for v in np.asarray(t, dtype=np.float64).reshape(-1)]
+    """Float32 values written as their shortest round-trip decimal (every table here is float32)."""
+    return [float(str(v)) if np.isfinite(v) else float(v)
+            for v in np.asarray(t, dtype=np.float32).reshape(-1)]
 
 
 def schedules():
