@@ -35,12 +35,19 @@ enum Elementwise {
 
   /// Applies `f` to each batch element's (contiguous) slice of scalars.
   static func perSample(_ t: Tensor, _ f: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+    perSampleIndexed(t) { _, v in f(v) }
+  }
+
+  /// Applies `f(b, slice)` to each batch element b's (contiguous) slice of scalars.
+  static func perSampleIndexed(
+    _ t: Tensor, _ f: (Int, UnsafeMutableBufferPointer<Float>) -> Void
+  ) -> Tensor {
     var s = t.scalars
     let batch = max(t.shape.first ?? 1, 1)
     let per = s.count / batch
     s.withUnsafeMutableBufferPointer { buf in
       for b in 0..<batch {
-        f(UnsafeMutableBufferPointer(rebasing: buf[b * per..<(b + 1) * per]))
+        f(b, UnsafeMutableBufferPointer(rebasing: buf[b * per..<(b + 1) * per]))
       }
     }
     return Tensor(shape: t.shape, scalars: s)
