@@ -120,3 +120,18 @@ func stepCountsOutsideOneToTAreRejected(kind: SamplerKind) throws {
   }
   #expect(count == 3)
 }
+
+/// Any step count 1…T samples to finite values (DPM-Solver at n ≈ T repeats rounded timesteps,
+/// where diffusers divides by a zero log-SNR step).
+@Test(arguments: SamplerKind.allCases)
+func extremeStepCountsStayFinite(kind: SamplerKind) throws {
+  let settings = SamplerSettings(kind: kind, schedule: try NoiseSchedule(.ho2020))
+  let denoiser = Denoiser { x, _ in Tensor(shape: x.shape, scalars: x.scalars.map { 0.1 * $0 }) }
+  for steps in [1, 2, 999, 1000] {
+    var rng = TestNormals(state: UInt64(steps))
+    let sampler = try settings.makeSampler(steps: steps)
+    let x = try sampler.sample(
+      fromUnitNoise: rng.next(shape: [1, 2, 2, 1]), denoiser: denoiser, noise: &rng)
+    #expect(x.scalars.allSatisfy { $0.isFinite }, "\(kind) with \(steps) steps")
+  }
+}

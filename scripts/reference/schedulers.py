@@ -106,8 +106,12 @@ def tables():
             variants.append(dict(timestep_spacing="trailing", rescale_betas_zero_snr=True))
         if cls_name == "ddim":
             variants.append(dict(timestep_spacing="leading", set_alpha_to_one=False))
+        if cls_name == "dpmsolver_multistep":  # Karras t truncated (not rounded) for cosine
+            variants.append(dict(beta_schedule="squaredcos_cap_v2", use_karras_sigmas=True))
         for v in variants:
             cfg = dict(base, **v)
+            if cfg["beta_schedule"] == "squaredcos_cap_v2":
+                del cfg["beta_start"], cfg["beta_end"]
             for steps in [1, 5, 20, 50]:
                 s = cls(**cfg)
                 s.set_timesteps(steps)
@@ -197,6 +201,12 @@ def loops():
         run_loop("sde_dpmpp_2m", "dpmsolver_multistep", dict(sd, algorithm_type="sde-dpmsolver++")),
         run_loop("dpmpp_2m_heun_leading", "dpmsolver_multistep",
                  dict(sd, solver_type="heun", timestep_spacing="leading", steps_offset=1)),
+        run_loop("sde_dpmpp_2m_heun_karras", "dpmsolver_multistep",
+                 dict(sd, algorithm_type="sde-dpmsolver++", solver_type="heun",
+                      use_karras_sigmas=True)),
+        run_loop("dpmpp_1s_threshold_x0", "dpmsolver_multistep",
+                 dict(lin, solver_order=1, prediction_type="sample", thresholding=True,
+                      sample_max_value=1.5)),
         run_loop("euler", "euler", dict(sd)),
         run_loop("euler_karras_leading", "euler",
                  dict(sd, use_karras_sigmas=True, timestep_spacing="leading", steps_offset=1)),

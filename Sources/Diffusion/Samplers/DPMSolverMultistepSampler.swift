@@ -63,6 +63,14 @@ public struct DPMSolverMultistepSampler: Sampler {
     return (a, sg, log(a) - log(sg))
   }
 
+  /// r = h_prev/h for the second-order correction, or nil (stay first order) when a repeated
+  /// grid point makes it 0 or infinite — at step counts near T, where rounding duplicates
+  /// timesteps, diffusers produces NaN there.
+  private func ratio(_ i: Int, _ h: Double, _ lambda0: Double) -> Double? {
+    let r = (lambda0 - Self.vp(grid.sigmas[i - 1]).lambda) / h
+    return r.isFinite && r > 0 ? r : nil
+  }
+
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
@@ -83,9 +91,7 @@ public struct DPMSolverMultistepSampler: Sampler {
       case .ode:
         let c = -tgt.alpha * expm1(-h)
         terms = [(tgt.sigma / s0.sigma, x), (c, d.x0)]
-        if !firstOrder, let m1 = previousX0 {
-          let s1 = Self.vp(grid.sigmas[i - 1])
-          let r = (s0.lambda - s1.lambda) / h
+        if !firstOrder, let m1 = previousX0, let r = ratio(i, h, s0.lambda) {
           let cd1 = solverType == .midpoint ? 0.5 * c : tgt.alpha * (expm1(-h) / h + 1)
           terms += [(cd1 / r, d.x0), (-cd1 / r, m1)]
         }
@@ -93,9 +99,7 @@ public struct DPMSolverMultistepSampler: Sampler {
         let e2 = -expm1(-2 * h)  // 1 − e^{−2h}
         let c = tgt.alpha * e2
         terms = [(tgt.sigma / s0.sigma * exp(-h), x), (c, d.x0), (tgt.sigma * e2.squareRoot(), z!)]
-        if !firstOrder, let m1 = previousX0 {
-          let s1 = Self.vp(grid.sigmas[i - 1])
-          let r = (s0.lambda - s1.lambda) / h
+        if !firstOrder, let m1 = previousX0, let r = ratio(i, h, s0.lambda) {
           let cd1 = solverType == .midpoint ? 0.5 * c : tgt.alpha * (e2 / (-2 * h) + 1)
           terms += [(cd1 / r, d.x0), (-cd1 / r, m1)]
         }
