@@ -1,0 +1,85 @@
+import Dispatch
+
+/// Work splitting over the machine's cores.
+///
+/// Chunk boundaries depend only on the problem size, never on the number of threads, so a kernel
+/// that reduces within a chunk and combines chunks in order gives the same bits on any machine.
+public enum Parallel {
+  /// Threads used for Swift kernels (oneDNN uses its own OpenMP pool of the same size).
+  public static var threadCount: Int { threadOverride ?? defaultThreadCount }
+
+  static let defaultThreadCount: Int = {
+    if let s = getenvString("GLYFFUSER_THREADS"), let n = Int(s), n > 0 { return n }
+    return max(1, ProcessInfoLite.activeProcessorCount)
+  }()
+
+  @TaskLocal static var threadOverride: Int?
+
+  /// Runs `body` with Swift kernels limited to `n` threads (tests of thread-count independence).
+  public static func withThreadCount<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+    try $threadOverride.withValue(n) { try body() }
+  }
+
+  /// Calls `body(chunkIndex, range)` for consecutive ranges of `count` items, each of size
+  /// `chunk` (the last may be shorter), spread over the threads.
+  public static func forChunks(
+    _ count: Int, chunk: Int, _ body: (Int, Range<Int>) -> Void
+  ) {
+    precondition(chunk > 0)
+    let chunks = (count + chunk - 1) / chunk
+    let threads = threadCount
+    if chunks <= 1 || threads == 1 {
+      for c in 0..<chunks { body(c, (c * chunk)..<min(count, (c + 1) * chunk)) }
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      let box = UncheckedBox(body)
+      let workers = min(chunks, threads * 4)
+      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        var c = worker
+        while c < chunks {
+          box.value(c, (c * chunk)..<min(count, (c + 1) * chunk))
+          c += workers
+        }
+      }
+    }
+  }
+
+  /// Element-wise loops: splits `count` elements into cache-sized chunks and runs them in
+  /// parallel when the work is large enough to pay for the thread hand-off.
+  @inline(__always)
+  public static func forElements(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+    if count <= grain {
+      body(0..<count)
+      return
+    }
+    forChunks(count, chunk: grain) { _, r in body(r) }
+  }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
+}
+
+/// Sendable wrapper for raw pointers handed to parallel kernels.
+public struct SendablePointer<T>: @unchecked Sendable {
+  public let pointer: UnsafeMutablePointer<T>
+  public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+  public init(_ pointer: UnsafePointer<T>) {
+    self.pointer = UnsafeMutablePointer(mutating: pointer)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+func getenvString(_ name: String) -> String? {
+  guard let p = getenv(name) else { return nil }
+  return String(cString: p)
+}
+
+enum ProcessInfoLite {
+  static var activeProcessorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
