@@ -121,3 +121,9 @@ public struct TrajectoryStep: Sendable {
 
 /// Receives each completed step; throw to abort sampling.
 public typealias TrajectoryCallback = (TrajectoryStep) throws -> Void
+
+/// Philox streams (`RandomStream(seed:name:)`, e.g. the `sample` stream) as sampler noise:
+/// the same seed gives the same glyph on any machine and thread count.
+extension RandomStream: NoiseSource {
+  public mutating func next(shape: [Int]) -> Tensor { Tensor.randomNormal(shape, stream: &self) }
+}
