@@ -32,7 +32,9 @@ struct SchedulerFixtures: Decodable {
     var model_timesteps: [Double]
     var samples: [[Float]]
     var pred_x0: [[Float]]
-    var final: [Float]
+    /// nil when diffusers' last step is NaN (`diffusers_nan_last_step`).
+    var final: [Float]?
+    var diffusers_nan_last_step: Bool
   }
   var schedules: [Schedule]
   var tables: [Table]
@@ -50,6 +52,7 @@ struct SchedulerFixtures: Decodable {
       "ddpm": "DDPMScheduler", "ddim": "DDIMScheduler",
       "dpmsolver_multistep": "DPMSolverMultistepScheduler", "euler": "EulerDiscreteScheduler",
       "euler_ancestral": "EulerAncestralDiscreteScheduler", "heun": "HeunDiscreteScheduler",
+      "unipc": "UniPCMultistepScheduler",
     ][key]!
   }
 

@@ -40,11 +40,20 @@ func fullLoopMatchesDiffusers(name: String) throws {
   for (i, s) in steps.enumerated() {
     let end = heun ? min(2 * i + 1, f.samples.count - 1) : i
     let first = heun ? 2 * i : i
-    let e1 = normwiseRelativeError(s.sample.scalars, f.samples[end])
+    if end < f.samples.count {
+      let e1 = normwiseRelativeError(s.sample.scalars, f.samples[end])
+      #expect(e1 < 1e-5, "step \(i) sample")
+    }
     let e2 = normwiseRelativeError(s.predictedOriginal.scalars, f.pred_x0[first])
-    #expect(e1 < 1e-5, "step \(i) sample")
     #expect(e2 < 1e-5, "step \(i) x0")
   }
-  let err = normwiseRelativeError(out.scalars, f.final)
-  #expect(err < 1e-5, "final: \(err)")
+  if let final = f.final {
+    let err = normwiseRelativeError(out.scalars, final)
+    #expect(err < 1e-5, "final: \(err)")
+  } else {
+    // diffusers' UniPC bh1 computes (−∞)·0 on the last step; the first-order predictor here
+    // has no residual term, so the result stays finite.
+    #expect(f.diffusers_nan_last_step)
+    #expect(out.scalars.allSatisfy { $0.isFinite })
+  }
 }

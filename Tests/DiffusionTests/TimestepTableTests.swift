@@ -27,6 +27,7 @@ func timestepAndSigmaTablesMatchDiffusers(index: Int) throws {
     case let s as EulerSampler: sigmas = s.sigmas
     case let s as EulerAncestralSampler: sigmas = s.sigmas
     case let s as HeunSampler: sigmas = s.sigmas
+    case let s as UniPCSampler: sigmas = s.sigmas
     default:
       Issue.record("no sigmas for \(label)")
       return

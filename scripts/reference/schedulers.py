@@ -29,6 +29,7 @@ from diffusers import (
     EulerAncestralDiscreteScheduler,
     EulerDiscreteScheduler,
     HeunDiscreteScheduler,
+    UniPCMultistepScheduler,
 )
 from diffusers.schedulers import (
     scheduling_ddim,
@@ -54,8 +55,9 @@ CLASSES = {
     "euler": EulerDiscreteScheduler,
     "euler_ancestral": EulerAncestralDiscreteScheduler,
     "heun": HeunDiscreteScheduler,
+    "unipc": UniPCMultistepScheduler,
 }
-KARRAS = {"dpmsolver_multistep", "euler", "heun"}
+KARRAS = {"dpmsolver_multistep", "euler", "heun", "unipc"}
 NOISY_MODULES = [
     scheduling_ddpm,
     scheduling_ddim,
@@ -106,7 +108,7 @@ def tables():
             variants.append(dict(timestep_spacing="trailing", rescale_betas_zero_snr=True))
         if cls_name == "ddim":
             variants.append(dict(timestep_spacing="leading", set_alpha_to_one=False))
-        if cls_name == "dpmsolver_multistep":  # Karras t truncated (not rounded) for cosine
+        if cls_name in ("dpmsolver_multistep", "unipc"):  # DPM truncates Karras t for cosine
             variants.append(dict(beta_schedule="squaredcos_cap_v2", use_karras_sigmas=True))
         for v in variants:
             cfg = dict(base, **v)
@@ -163,18 +165,24 @@ def run_loop(name, cls_name, cfg, steps=10, eta=None):
             r = s.step(out, t, x, **kwargs)
             x = r.prev_sample
             samples.append(floats(x))
-            if cls_name == "dpmsolver_multistep":
-                x0s.append(floats(s.model_outputs[-1]))  # the x0 prediction (dpmsolver++)
+            if cls_name in ("dpmsolver_multistep", "unipc"):
+                x0s.append(floats(s.model_outputs[-1]))  # the x0 prediction (data-prediction form)
             else:
                 x0s.append(floats(r.pred_original_sample))
     finally:
         for m, f in zip(NOISY_MODULES, saved):
             m.randn_tensor = f
+    # UniPC bh1 multiplies B(h) = -inf by a zero predictor residual on the last step (final
+    # sigma 0): diffusers returns NaN there. Keep the finite steps and flag it.
+    nan_last = bool(torch.isnan(x).any())
+    if nan_last:
+        samples, x = samples[:-1], None
     return dict(name=name, scheduler=cls_name, config=cfg, steps=steps,
                 eta=eta, shape=list(SHAPE), x_T_unit=floats(x_unit),
                 init_noise_sigma=float(s.init_noise_sigma),
                 noise=[floats(n) for n in feed.pool[: feed.used]],
-                model_timesteps=model_ts, samples=samples, pred_x0=x0s, final=floats(x))
+                model_timesteps=model_ts, samples=samples, pred_x0=x0s,
+                final=None if nan_last else floats(x), diffusers_nan_last_step=nan_last)
 
 
 def loops():
@@ -217,6 +225,12 @@ def loops():
                  dict(sd, timestep_spacing="leading", steps_offset=1, prediction_type="v_prediction")),
         run_loop("heun", "heun", dict(sd)),
         run_loop("heun_karras", "heun", dict(sd, use_karras_sigmas=True)),
+        run_loop("unipc", "unipc", dict(sd)),
+        run_loop("unipc_bh1_karras", "unipc", dict(sd, solver_type="bh1", use_karras_sigmas=True)),
+        run_loop("unipc_v_trailing_order1", "unipc",
+                 dict(lin, prediction_type="v_prediction", timestep_spacing="trailing",
+                      solver_order=1)),
+        run_loop("unipc_20", "unipc", dict(sd), steps=20),
     ]
 
 

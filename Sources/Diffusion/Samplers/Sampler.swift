@@ -39,6 +39,7 @@ public enum SamplerKind: String, Sendable, CaseIterable, Codable {
   case euler
   case eulerAncestral
   case heun
+  case uniPC
 
   /// The diffusers `_class_name` this kind reproduces.
   public var diffusersClassName: String {
@@ -49,6 +50,7 @@ public enum SamplerKind: String, Sendable, CaseIterable, Codable {
     case .euler: return "EulerDiscreteScheduler"
     case .eulerAncestral: return "EulerAncestralDiscreteScheduler"
     case .heun: return "HeunDiscreteScheduler"
+    case .uniPC: return "UniPCMultistepScheduler"
     }
   }
 }

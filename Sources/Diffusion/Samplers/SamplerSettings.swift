@@ -19,6 +19,7 @@ public struct SamplerSettings: Sendable, Equatable {
   public var solverOrder = 2
   public var solverType: DPMSolverMultistepSampler.SolverType = .midpoint
   public var lowerOrderFinal = true
+  public var uniPCVariant: UniPCSampler.Variant = .bh2
 
   public init(kind: SamplerKind, schedule: NoiseSchedule, spacing: TimestepSpacing? = nil) {
     self.kind = kind
@@ -56,6 +57,11 @@ public struct SamplerSettings: Sendable, Equatable {
       return try HeunSampler(
         schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
         sigmaSpacing: sigmaSpacing)
+    case .uniPC:
+      return try UniPCSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        sigmaSpacing: sigmaSpacing, variant: uniPCVariant, solverOrder: solverOrder,
+        lowerOrderFinal: lowerOrderFinal)
     }
   }
 
@@ -135,6 +141,19 @@ extension SchedulerConfig {
       }
       s.lowerOrderFinal = lowerOrderFinal ?? true
       if let v = varianceType { throw .unsupported(key: "variance_type", value: v) }
+    }
+    if kind == .uniPC {
+      s.uniPCVariant = try Self.choose(
+        "solver_type", solverType ?? "bh2", [("bh1", .bh1), ("bh2", .bh2)])
+      s.solverOrder = solverOrder ?? 2
+      guard s.solverOrder == 1 || s.solverOrder == 2 else {
+        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
+      }
+      s.lowerOrderFinal = lowerOrderFinal ?? true
+      if predictX0 == false { throw .unsupported(key: "predict_x0", value: "false") }
+      if let d = disableCorrector, !d.isEmpty {
+        throw .unsupported(key: "disable_corrector", value: "\(d)")
+      }
     }
     try rejectUnimplemented()
     return s

@@ -35,6 +35,8 @@ public struct SchedulerConfig: Codable, Sendable, Equatable {
   public var finalSigmasType: String?
   public var interpolationType: String?
   public var timestepType: String?
+  public var predictX0: Bool?
+  public var disableCorrector: [Int]?
 
   enum CodingKeys: String, CodingKey {
     case className = "_class_name"
@@ -66,6 +68,8 @@ public struct SchedulerConfig: Codable, Sendable, Equatable {
     case finalSigmasType = "final_sigmas_type"
     case interpolationType = "interpolation_type"
     case timestepType = "timestep_type"
+    case predictX0 = "predict_x0"
+    case disableCorrector = "disable_corrector"
   }
 
   public init(className: String? = nil) { self.className = className }

@@ -32,9 +32,10 @@ struct SigmaGrid: Sendable, Equatable {
   /// diffusers `DPMSolverMultistepScheduler`: integer timesteps (n + 1 grid points, last
   /// dropped); with Karras spacing σ spans the whole training table and t = round(σ→t)
   /// (truncated for `squaredcos_cap_v2`, as diffusers casts unrounded values to int64).
+  /// `UniPCMultistepScheduler` uses the same grid but always rounds Karras t (`unipc: true`).
   static func dpmSolver(
     schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing, stepsOffset: Int,
-    sigmaSpacing: SigmaSpacing
+    sigmaSpacing: SigmaSpacing, unipc: Bool = false
   ) throws(ScheduleError) -> SigmaGrid {
     let tt = schedule.trainTimesteps
     try TimestepGrid.validate(steps: steps, trainTimesteps: tt)
@@ -47,7 +48,7 @@ struct SigmaGrid: Sendable, Equatable {
       sigmas = TimestepGrid.karras(sigmaMin: table[0], sigmaMax: table[tt - 1], steps: steps)
       let logs = TimestepGrid.logSigmas(table)
       let cosine: Bool
-      if case .cosine = schedule.betaSchedule { cosine = true } else { cosine = false }
+      if case .cosine = schedule.betaSchedule { cosine = !unipc } else { cosine = false }
       t = sigmas.map {
         let v = TimestepGrid.sigmaToT($0, logSigmas: logs)
         return cosine ? v.rounded(.towardZero) : TimestepGrid.round(v)
