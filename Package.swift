@@ -50,7 +50,6 @@ let package = Package(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-    .testTarget(
       name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"]),
