@@ -50,7 +50,8 @@ let package = Package(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"], resources: [.copy("Fixtures")]),
+      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"]),
   ],
   swiftLanguageModes: [.v6]
