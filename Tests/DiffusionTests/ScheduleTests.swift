@@ -83,3 +83,19 @@ func betasAndAlphasCumprodMatchDiffusers(name: String) throws {
     #expect(maxRelativeError(reps.scalars, eps.scalars, floor: 1) < 1e-5, "\(p)")
   }
 }
+
+@Test func trainingTargetsPerPredictionType() throws {
+  let s = try NoiseSchedule(.ho2020)
+  let x0 = Tensor(shape: [2, 1, 1, 1], scalars: [1, -1])
+  let eps = Tensor(shape: [2, 1, 1, 1], scalars: [0.5, 2])
+  let ts = [10, 900]
+  #expect(s.trainingTarget(.epsilon, x0: x0, noise: eps, timesteps: ts).scalars == eps.scalars)
+  #expect(s.trainingTarget(.sample, x0: x0, noise: eps, timesteps: ts).scalars == x0.scalars)
+  // v = √ᾱ_t ε − √(1−ᾱ_t) x0 with each sample's own t.
+  let v = s.trainingTarget(.vPrediction, x0: x0, noise: eps, timesteps: ts).scalars
+  let expected = (0..<2).map { i in
+    s.signalScale(at: ts[i]) * Double(eps.scalars[i]) - s.noiseScale(at: ts[i])
+      * Double(x0.scalars[i])
+  }
+  #expect(maxRelativeError(v, expected) < 1e-6)
+}

@@ -101,6 +101,17 @@ public struct NoiseSchedule: Sendable, Equatable {
     perSample(noise, x0, timesteps) { (signalScale(at: $0), -noiseScale(at: $0)) }
   }
 
+  /// The regression target for `prediction` at per-sample timesteps: ε, v (`velocity`) or x0.
+  public func trainingTarget(
+    _ prediction: PredictionType, x0: Tensor, noise: Tensor, timesteps: [Int]
+  ) -> Tensor {
+    switch prediction {
+    case .epsilon: return noise
+    case .vPrediction: return velocity(x0: x0, noise: noise, timesteps: timesteps)
+    case .sample: return x0
+    }
+  }
+
   /// out[b] = c1(t_b) · a[b] + c2(t_b) · b[b].
   private func perSample(
     _ a: Tensor, _ b: Tensor, _ timesteps: [Int], _ coefficients: (Int) -> (Double, Double)
