@@ -64,16 +64,17 @@ extension AttentionKernels {
     let lkPad = attnRoundUp(lk, attnTileColumns)
     let lqPad = attnRoundUp(lq, attnTileColumns)
 
-    // Packed operands (zero padded): K, V [LkPad × DPad]; Kᵀ [DPad × LkPad];
-    // scale·Q, dO [LqPad × DPad]; (scale·Q)ᵀ, dOᵀ [D × LqPad]; dQᵀ accumulator [DPad × LqPad].
+    // Packed operands (zero padded): K, V [LkPad × DPad]; scale·Q, dO [LqPad × DPad];
+    // transposed and column-blocked (`attnBlocked`): Kᵀ [DPad × LkPad] in blocks of Bk,
+    // (scale·Q)ᵀ, dOᵀ [D × LqPad] and the dQᵀ accumulator [DPad × LqPad] in blocks of Bq.
     let kp = attnScratch(lkPad * dPad)
     let vp = attnScratch(lkPad * dPad)
-    let kt = attnScratch(dPad * lkPad)
+    let kt = attnScratch(dPad * attnRoundUp(lkPad, keyBlock))
     let qs = attnScratch(lqPad * dPad)
     let dop = attnScratch(lqPad * dPad)
-    let qst = attnScratch(d * lqPad)
-    let dot = attnScratch(d * lqPad)
-    let dqt = attnScratch(dPad * lqPad)
+    let qst = attnScratch(d * attnRoundUp(lqPad, queryBlock))
+    let dot = attnScratch(d * attnRoundUp(lqPad, queryBlock))
+    let dqt = attnScratch(dPad * attnRoundUp(lqPad, queryBlock))
     // Per query: Dᵢ and the logsumexp to subtract (+∞ for padding and fully masked rows, so
     // that P = 0 there). Per key: attended or not.
     let di = attnScratch(lqPad)
@@ -94,7 +95,7 @@ extension AttentionKernels {
       let vj = io.v + kBase + j * rowStride
       for c in 0..<d {
         kp[j * dPad + c] = kj[c]
-        kt[c * lkPad + j] = kj[c]
+        kt[attnBlocked(row: c, column: j, rows: dPad, width: keyBlock)] = kj[c]
         vp[j * dPad + c] = vj[c]
       }
     }
@@ -110,9 +111,9 @@ extension AttentionKernels {
       for c in 0..<d {
         let sq = g.scale * qi[c]
         qs[i * dPad + c] = sq
-        qst[c * lqPad + i] = sq
+        qst[attnBlocked(row: c, column: i, rows: d, width: queryBlock)] = sq
         dop[i * dPad + c] = doi[c]
-        dot[c * lqPad + i] = doi[c]
+        dot[attnBlocked(row: c, column: i, rows: d, width: queryBlock)] = doi[c]
         dsum += doi[c] * oi[c]
       }
       di[i] = dsum
@@ -142,7 +143,7 @@ extension AttentionKernels {
         defer { i0 += qc }
         // Pᵀ = exp(K_j (scale·Q_i)ᵀ − L), masked key rows zero.
         attnGemm(
-          m: kr, n: qc, k: d, a: kp + j0 * dPad, lda: dPad, b: qst + i0, ldb: lqPad, c: p,
+          m: kr, n: qc, k: d, a: kp + j0 * dPad, lda: dPad, b: qst + i0 * d, ldb: queryBlock, c: p,
           ldc: queryBlock, accumulate: false)
         for r in 0..<kr {
           let row = p + r * queryBlock
@@ -162,7 +163,7 @@ extension AttentionKernels {
           ldc: dPad, accumulate: true)
         // dPᵀ = V_j dO_iᵀ, then dSᵀ = Pᵀ ∘ (dPᵀ − D) in place.
         attnGemm(
-          m: kr, n: qc, k: d, a: vp + j0 * dPad, lda: dPad, b: dot + i0, ldb: lqPad, c: dp,
+          m: kr, n: qc, k: d, a: vp + j0 * dPad, lda: dPad, b: dot + i0 * d, ldb: queryBlock, c: dp,
           ldc: queryBlock, accumulate: false)
         for r in 0..<kr {
           let prow = p + r * queryBlock
@@ -179,8 +180,9 @@ extension AttentionKernels {
           m: kr, n: dPad, k: qc, a: dp, lda: queryBlock, b: qs + i0 * dPad, ldb: dPad, c: dkj,
           ldc: dPad, accumulate: true)
         attnGemm(
-          m: dPad, n: qc, k: kr, a: kt + j0, lda: lkPad, b: dp, ldb: queryBlock, c: dqt + i0,
-          ldc: lqPad, accumulate: true)
+          m: dPad, n: qc, k: kr, a: kt + j0 * dPad, lda: keyBlock, b: dp, ldb: queryBlock,
+          c: dqt + i0 * dPad,
+          ldc: queryBlock, accumulate: true)
       }
       for j in j0..<jEnd {
         let dk = io.gradK + kBase + j * rowStride
@@ -194,7 +196,9 @@ extension AttentionKernels {
     }
     for i in 0..<lq {
       let dq = io.gradQ + qBase + i * rowStride
-      for c in 0..<d { dq[c] = g.scale * dqt[c * lqPad + i] }
+      for c in 0..<d {
+        dq[c] = g.scale * dqt[attnBlocked(row: c, column: i, rows: dPad, width: queryBlock)]
+      }
     }
   }
 }

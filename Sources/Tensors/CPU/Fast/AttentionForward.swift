@@ -4,7 +4,7 @@ import Foundation
 /// Fused scaled-dot-product attention on the CPU (FlashAttention-2, Dao 2023).
 ///
 /// Layouts and the meaning of every argument: see `AttentionGeometry`. No Lq×Lk matrix is
-/// materialised: each work item holds one 64×64 score tile.
+/// materialised: each work item holds one 64×128 score tile.
 ///
 /// Fully masked query rows (every key of the batch element masked) give output 0,
 /// logsumexp −∞ and zero gradients; PyTorch returns NaN there. In practice it does not occur
@@ -15,8 +15,11 @@ import Foundation
 public enum AttentionKernels {
   /// Queries per tile.
   static let queryBlock = 64
-  /// Keys per tile.
+  /// Keys per tile in the backward.
   static let keyBlock = 64
+  /// Keys per tile in the forward: wider, to spread the per-row cost of the online softmax
+  /// (rescaling, horizontal max) over more keys.
+  static let forwardKeyBlock = 128
 
   /// Forward (FlashAttention-2 Alg. 1, online softmax). For each query row i and key tile j:
   /// m' = max(m, rowmax S_ij), P = exp(S_ij − m'), l = e^(m−m')·l + rowsum P,
@@ -70,13 +73,14 @@ public enum AttentionKernels {
     let lkPad = attnRoundUp(max(lk, 1), attnTileColumns)
     let rowStride = heads * d
 
-    // Scratch: Kᵀ [D × LkPad], V [LkPad × DPad], key bias [LkPad] (0 or −∞), Q·scale tile
+    // Scratch: Kᵀ [D × LkPad] in column blocks of Bk, V [LkPad × DPad], key bias [LkPad] (0 or −∞), Q·scale tile
     // [Bq × D], score tile [Bq × Bk], output accumulator [Bq × DPad], m and l [Bq].
-    let kt = UnsafeMutablePointer<Float>.allocate(capacity: d * lkPad)
+    let ktCount = attnRoundUp(lkPad, forwardKeyBlock) * d
+    let kt = UnsafeMutablePointer<Float>.allocate(capacity: ktCount)
     let vp = UnsafeMutablePointer<Float>.allocate(capacity: lkPad * dPad)
     let bias = UnsafeMutablePointer<Float>.allocate(capacity: lkPad)
     let qs = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * d)
-    let s = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * keyBlock)
+    let s = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * forwardKeyBlock)
     let o = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * dPad)
     let mRow = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock)
     let lRow = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock)
@@ -87,13 +91,13 @@ public enum AttentionKernels {
     // Pack K transposed and V (zero padding), and the key bias.
     let kBase = io.k + (b * lk * heads + h) * d
     let vBase = io.v + (b * lk * heads + h) * d
-    kt.initialize(repeating: 0, count: d * lkPad)
+    kt.initialize(repeating: 0, count: ktCount)
     vp.initialize(repeating: 0, count: lkPad * dPad)
     for j in 0..<lk {
       let kj = kBase + j * rowStride
       let vj = vBase + j * rowStride
       for c in 0..<d {
-        kt[c * lkPad + j] = kj[c]
+        kt[attnBlocked(row: c, column: j, rows: d, width: forwardKeyBlock)] = kj[c]
         vp[j * dPad + c] = vj[c]
       }
     }
@@ -118,23 +122,27 @@ public enum AttentionKernels {
 
       var j0 = 0
       while j0 < lkPad {
-        let cols = min(keyBlock, lkPad - j0)
+        let cols = min(forwardKeyBlock, lkPad - j0)
         j0 += cols
         let jb = j0 - cols
-        if isFullyMasked(bias + jb, count: cols) { continue }
+        let masked = maskedCount(bias + jb, count: cols)
+        if masked == cols { continue }
         attnGemm(
-          m: mRows, n: cols, k: d, a: qs, lda: d, b: kt + jb, ldb: lkPad, c: s, ldc: keyBlock,
+          m: mRows, n: cols, k: d, a: qs, lda: d, b: kt + jb * d, ldb: forwardKeyBlock, c: s,
+          ldc: forwardKeyBlock,
           accumulate: false)
         for r in 0..<count {
           onlineSoftmaxRow(
-            s + r * keyBlock, bias: bias + jb, cols: cols, m: &mRow[r], l: &lRow[r],
+            s + r * forwardKeyBlock, bias: masked > 0 ? bias + jb : nil, cols: cols, m: &mRow[r],
+            l: &lRow[r],
             o: o + r * dPad, dPad: dPad)
         }
         for r in count..<mRows {
-          (s + r * keyBlock).update(repeating: 0, count: cols)
+          (s + r * forwardKeyBlock).update(repeating: 0, count: cols)
         }
         attnGemm(
-          m: mRows, n: dPad, k: cols, a: s, lda: keyBlock, b: vp + jb * dPad, ldb: dPad, c: o,
+          m: mRows, n: dPad, k: cols, a: s, lda: forwardKeyBlock, b: vp + jb * dPad, ldb: dPad,
+          c: o,
           ldc: dPad, accumulate: true)
       }
 
@@ -154,28 +162,37 @@ public enum AttentionKernels {
     }
   }
 
+  /// Number of masked (−∞ bias) keys among `count`.
   @inline(__always)
-  static func isFullyMasked(_ bias: UnsafePointer<Float>, count: Int) -> Bool {
-    for j in 0..<count where bias[j] == 0 { return false }
-    return true
+  static func maskedCount(_ bias: UnsafePointer<Float>, count: Int) -> Int {
+    var n = 0
+    for j in 0..<count where bias[j] != 0 { n += 1 }
+    return n
   }
 
-  /// One row of the online softmax: adds the key bias to the scores, rescales the running
+  /// One row of the online softmax: adds the key bias (nil: no key of the tile is masked), rescales the running
   /// output by e^(m−m'), overwrites the scores with P = exp(S − m') and updates m and l.
   @inline(__always)
   private static func onlineSoftmaxRow(
-    _ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, cols: Int,
+    _ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, cols: Int,
     m: inout Float, l: inout Float, o: UnsafeMutablePointer<Float>, dPad: Int
   ) {
     var vmax = SIMD8<Float>(repeating: -.infinity)
     var c = 0
-    while c < cols {
-      let x = attnLoad8(row + c) + attnLoad8(bias + c)
-      attnStore8(x, row + c)
-      vmax = pointwiseMax(vmax, x)
-      c += 8
+    if let bias {
+      while c < cols {
+        let x = attnLoad8(row + c) + attnLoad8(bias + c)
+        attnStore8(x, row + c)
+        vmax = attnMax(vmax, x)
+        c += 8
+      }
+    } else {
+      while c < cols {
+        vmax = attnMax(vmax, attnLoad8(row + c))
+        c += 8
+      }
     }
-    let newMax = max(m, vmax.max())
+    let newMax = max(m, attnHorizontalMax(vmax))
     if newMax == -.infinity {
       // Every key so far is masked: P = 0, nothing to rescale.
       row.update(repeating: 0, count: cols)
@@ -199,7 +216,7 @@ public enum AttentionKernels {
         c += 8
       }
     }
-    l = l * alpha + vsum.sum()
+    l = l * alpha + attnHorizontalSum(vsum)
     m = newMax
   }
 }

@@ -16,6 +16,15 @@ func attnStore8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 @inline(__always)
 func attnRoundUp(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m * m }
 
+/// Offset of (row, column) in a column-blocked matrix: blocks of `width` columns stored one after
+/// the other, each `rows × width` row-major. Transposed operands are packed this way so that a
+/// tile's rows are `width` floats apart, not a whole sequence length (a 4 KiB stride would map
+/// every row to the same L1 set).
+@inline(__always)
+func attnBlocked(row: Int, column: Int, rows: Int, width: Int) -> Int {
+  (column / width) * rows * width + row * width + column % width
+}
+
 /// Rows of the register tile.
 let attnTileRows = 4
 /// Columns of the register tile (two SIMD8 vectors).
@@ -100,11 +109,17 @@ func attnGemm(
 /// eˣ on eight lanes (Cephes `expf`: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial for eʳ,
 /// 2ⁿ built in the exponent bits; relative error ≈ 2 ulp). Lanes with x < −87 (including −∞)
 /// give exactly 0; x is clamped at 88 above.
-@inline(__always)
+// `@_transparent` (mandatory inlining): with `@inline(__always)` the optimiser still emitted calls,
+// and a SIMD8 argument then travels as two xmm halves.
+@_transparent
 func attnExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-  let underflow = x .< SIMD8(repeating: -87)
-  var v = x.clamped(
-    lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88))
+  // `replacing(with:where:)` compiles to vmaxps/vminps/vblendvps; the generic `clamped` and
+  // `pointwiseMax` do not (they run lane by lane).
+  let lower = SIMD8<Float>(repeating: -87)
+  let upper = SIMD8<Float>(repeating: 88)
+  let underflow = x .< lower
+  var v = x.replacing(with: lower, where: underflow)
+  v = v.replacing(with: upper, where: v .> upper)
   // Round-to-nearest through the 1.5·2²³ trick: t's low mantissa bits hold n.
   let magic = SIMD8<Float>(repeating: 12_582_912)
   let t = magic.addingProduct(v, SIMD8(repeating: 1.442_695_04))
@@ -121,4 +136,26 @@ func attnExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   let bits = unsafeBitCast(t, to: SIMD8<UInt32>.self)
   let pow2n = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD8<Float>.self)
   return (y * pow2n).replacing(with: 0, where: underflow)
+}
+
+/// Lane-wise maximum (vmaxps; see `attnExp` on why not `pointwiseMax`).
+@inline(__always)
+func attnMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+  a.replacing(with: b, where: b .> a)
+}
+
+/// Largest lane (branch-free: vmaxps then vmaxss).
+@inline(__always)
+func attnHorizontalMax(_ a: SIMD8<Float>) -> Float {
+  let m = attnMax(SIMD8(lowHalf: a.highHalf, highHalf: a.lowHalf), a)
+  let x = m[0] > m[1] ? m[0] : m[1]
+  let y = m[2] > m[3] ? m[2] : m[3]
+  return x > y ? x : y
+}
+
+/// Sum of the lanes in a fixed order.
+@inline(__always)
+func attnHorizontalSum(_ a: SIMD8<Float>) -> Float {
+  let h = a.lowHalf + a.highHalf
+  return (h[0] + h[2]) + (h[1] + h[3])
 }
