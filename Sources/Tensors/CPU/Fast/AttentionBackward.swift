@@ -91,16 +91,19 @@ extension AttentionKernels {
     }
 
     for j in 0..<lk {
-      let kj = io.k + kBase + j * rowStride
-      let vj = io.v + kBase + j * rowStride
-      for c in 0..<d {
-        kp[j * dPad + c] = kj[c]
-        kt[attnBlocked(row: c, column: j, rows: dPad, width: keyBlock)] = kj[c]
-        vp[j * dPad + c] = vj[c]
-      }
+      (kp + j * dPad).update(from: io.k + kBase + j * rowStride, count: d)
+      (vp + j * dPad).update(from: io.v + kBase + j * rowStride, count: d)
     }
+    attnPackTransposed(kp, srcStride: dPad, count: lk, d: d, into: kt, rows: dPad, width: keyBlock)
+    // Keys after the last attended one get zero gradients without being visited.
+    var keysUsed = 0
     for j in 0..<lkPad {
       keyValid[j] = j < lk && (io.keyMask.map { $0[b * lk + j] != 0 } ?? true)
+      if keyValid[j] { keysUsed = attnRoundUp(j + 1, attnTileColumns) }
+    }
+    for j in min(keysUsed, lk)..<lk {
+      (io.gradK + kBase + j * rowStride).update(repeating: 0, count: d)
+      (io.gradV + kBase + j * rowStride).update(repeating: 0, count: d)
     }
     let lseRow = io.logsumexp + (b * heads + h) * lq
     for i in 0..<lq {
@@ -109,21 +112,21 @@ extension AttentionKernels {
       let oi = io.out + qBase + i * rowStride
       var dsum: Float = 0
       for c in 0..<d {
-        let sq = g.scale * qi[c]
-        qs[i * dPad + c] = sq
-        qst[attnBlocked(row: c, column: i, rows: d, width: queryBlock)] = sq
+        qs[i * dPad + c] = g.scale * qi[c]
         dop[i * dPad + c] = doi[c]
-        dot[attnBlocked(row: c, column: i, rows: d, width: queryBlock)] = doi[c]
         dsum += doi[c] * oi[c]
       }
       di[i] = dsum
       lseEff[i] = lseRow[i] == -.infinity ? .infinity : lseRow[i]
     }
     for i in lq..<lqPad { lseEff[i] = .infinity }
+    attnPackTransposed(qs, srcStride: dPad, count: lq, d: d, into: qst, rows: d, width: queryBlock)
+    attnPackTransposed(
+      dop, srcStride: dPad, count: lq, d: d, into: dot, rows: d, width: queryBlock)
 
     var j0 = 0
-    while j0 < lkPad {
-      let kr = min(keyBlock, lkPad - j0)
+    while j0 < keysUsed {
+      let kr = min(keyBlock, keysUsed - j0)
       defer { j0 += kr }
       let jEnd = min(j0 + kr, lk)
       var anyValid = false

@@ -93,17 +93,17 @@ public enum AttentionKernels {
     let vBase = io.v + (b * lk * heads + h) * d
     kt.initialize(repeating: 0, count: ktCount)
     vp.initialize(repeating: 0, count: lkPad * dPad)
+    attnPackTransposed(
+      kBase, srcStride: rowStride, count: lk, d: d, into: kt, rows: d, width: forwardKeyBlock)
     for j in 0..<lk {
-      let kj = kBase + j * rowStride
-      let vj = vBase + j * rowStride
-      for c in 0..<d {
-        kt[attnBlocked(row: c, column: j, rows: d, width: forwardKeyBlock)] = kj[c]
-        vp[j * dPad + c] = vj[c]
-      }
+      (vp + j * dPad).update(from: vBase + j * rowStride, count: d)
     }
+    // Keys after the last attended one (padding of short captions) are never visited.
+    var keysUsed = 0
     for j in 0..<lkPad {
       let attend = j < lk && (io.keyMask.map { $0[b * lk + j] != 0 } ?? true)
       bias[j] = attend ? 0 : -.infinity
+      if attend { keysUsed = attnRoundUp(j + 1, attnTileColumns) }
     }
 
     var i0 = rows.lowerBound
@@ -121,8 +121,8 @@ public enum AttentionKernels {
       lRow.initialize(repeating: 0, count: queryBlock)
 
       var j0 = 0
-      while j0 < lkPad {
-        let cols = min(forwardKeyBlock, lkPad - j0)
+      while j0 < keysUsed {
+        let cols = min(forwardKeyBlock, keysUsed - j0)
         j0 += cols
         let jb = j0 - cols
         let masked = maskedCount(bias + jb, count: cols)

@@ -25,6 +25,29 @@ func attnBlocked(row: Int, column: Int, rows: Int, width: Int) -> Int {
   (column / width) * rows * width + row * width + column % width
 }
 
+/// Writes the transpose of `src` ([count × d], rows `srcStride` apart) into `dst`, column-blocked
+/// (`attnBlocked` with `rows` ≥ d rows and blocks of `width` columns). Writes run contiguously
+/// and reads stay within a few rows, which is far cheaper than scattering each source row.
+func attnPackTransposed(
+  _ src: UnsafePointer<Float>, srcStride: Int, count: Int, d: Int,
+  into dst: UnsafeMutablePointer<Float>, rows: Int, width: Int
+) {
+  var t0 = 0
+  while t0 < count {
+    let n = min(width, count - t0)
+    let block = dst + t0 * rows
+    for c in 0..<d {
+      let out = block + c * width
+      var s = src + t0 * srcStride + c
+      for t in 0..<n {
+        out[t] = s.pointee
+        s += srcStride
+      }
+    }
+    t0 += width
+  }
+}
+
 /// Rows of the register tile.
 let attnTileRows = 4
 /// Columns of the register tile (two SIMD8 vectors).
