@@ -4,7 +4,7 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure the engine on the shapes the U-Net uses.",
-    subcommands: [BenchOpsCommand.self]
+    subcommands: [BenchOpsCommand.self, BenchTrainCommand.self]
   )
 }
 

@@ -1,0 +1,116 @@
+import CDNNL
+
+/// The cache key of one matrix product (`bBatchStride` normalised: `k·n` when packed).
+struct OneDNNMatmulShape: Hashable, Sendable {
+  var batch, m, n, k: Int
+  var transposeA, transposeB: Bool
+  var bBatchStride: Int
+  var withBias, accumulate: Bool
+}
+
+extension OneDNN {
+  /// C[b] = op(A[b]) · op(B[b]) (+ bias[n]) (+ C[b] if accumulate). Row-major; op = transpose
+  /// when flagged. A is [batch, M, K] (or [batch, K, M] if transposeA); B is [batch, K, N]
+  /// (or [batch, N, K]); C is [batch, M, N]. `bBatchStride`: elements between consecutive
+  /// B matrices; nil = packed (`k·n`); 0 = B is shared across the batch (weights).
+  public static func matmul(
+    batch: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
+    b: UnsafePointer<Float>, transposeB: Bool, bBatchStride: Int?,
+    c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
+    precision: Precision
+  ) {
+    precondition(
+      batch > 0 && m > 0 && n > 0 && k > 0,
+      "OneDNN.matmul: sizes must be positive (batch \(batch) m \(m) n \(n) k \(k))")
+    let stride = batch == 1 ? k * n : (bBatchStride ?? k * n)
+    precondition(stride >= 0, "OneDNN.matmul: negative bBatchStride \(stride)")
+    let shape = OneDNNMatmulShape(
+      batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+      bBatchStride: stride, withBias: bias != nil, accumulate: accumulate)
+    let key = OneDNNPlanKey.matmul(shape, precision)
+    let pointers = [raw(a), raw(b)] + (bias.map { [raw($0)] } ?? []) + [raw(c)]
+    if OneDNNRuntime.shared.run(key, pointers, build: { buildMatmul($0, key) }) {
+      return
+    }
+    // bf16 without a usable oneDNN kernel: round the operands, run fp32.
+    let ra = BF16Rounded(a, count: batch * m * k)
+    let rb = BF16Rounded(b, count: (batch - 1) * stride + k * n)
+    withExtendedLifetime((ra, rb)) {
+      matmul(
+        batch: batch, m: m, n: n, k: k, a: ra.pointer, transposeA: transposeA, b: rb.pointer,
+        transposeB: transposeB, bBatchStride: stride, c: c, bias: bias, accumulate: accumulate,
+        precision: .f32)
+    }
+  }
+
+  /// Implementation names oneDNN runs for a product (reorders included).
+  public static func matmulImplementations(
+    batch: Int, m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
+    bBatchStride: Int? = nil, withBias: Bool = false, accumulate: Bool = false,
+    precision: Precision
+  ) -> [String] {
+    let shape = OneDNNMatmulShape(
+      batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+      bBatchStride: batch == 1 ? k * n : (bBatchStride ?? k * n), withBias: withBias,
+      accumulate: accumulate)
+    let key = OneDNNPlanKey.matmul(shape, precision)
+    return OneDNNRuntime.shared.implementations(key) { buildMatmul($0, key) }
+  }
+
+  /// User pointers, in order: a, b, [bias], c. Transposes are expressed as strides, so no
+  /// copy is made in fp32; bf16 copies keep the caller's element order.
+  static func buildMatmul(_ engine: OpaquePointer, _ key: OneDNNPlanKey) -> OneDNNPlan? {
+    guard case .matmul(let s, let precision) = key else { return nil }
+    let type = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+    let aDims = [s.batch, s.m, s.k]
+    let aStrides = s.transposeA ? [s.m * s.k, 1, s.m] : [s.m * s.k, s.k, 1]
+    let bBatch = s.bBatchStride == 0 ? 1 : s.batch
+    let bDims = [bBatch, s.k, s.n]
+    func bStrides(_ batchStride: Int) -> [Int] {
+      s.transposeB ? [batchStride, 1, s.k] : [batchStride, s.n, 1]
+    }
+    let aUser = oneDNNDesc(aDims, dnnl_f32, strides: aStrides)
+    let bUser = oneDNNDesc(
+      bDims, dnnl_f32, strides: bStrides(bBatch == 1 ? s.k * s.n : s.bBatchStride))
+    var aCompute = oneDNNDesc(aDims, type, strides: aStrides)
+    var bCompute = oneDNNDesc(bDims, type, strides: bStrides(s.k * s.n))
+    if precision == .f32 { bCompute = bUser }
+    let biasDesc = oneDNNDesc([1, 1, s.n], dnnl_f32, dnnl_abc)
+    var biasOrNone = s.withBias ? biasDesc : dnnl_memory_desc_t()
+    var cDesc = oneDNNDesc([s.batch, s.m, s.n], dnnl_f32, dnnl_abc)
+
+    var desc = dnnl_matmul_desc_t()
+    oneDNNCheck(
+      dnnl_matmul_desc_init(&desc, &aCompute, &bCompute, &biasOrNone, &cDesc),
+      "matmul_desc_init \(s)")
+    let attr = OneDNNPlan.makeAttributes()
+    var postOps: OpaquePointer?
+    if s.accumulate {
+      oneDNNCheck(dnnl_post_ops_create(&postOps), "post_ops_create")
+      oneDNNCheck(dnnl_post_ops_append_sum(postOps, 1.0), "post_ops_append_sum")
+      oneDNNCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "attr_set_post_ops")
+    }
+    defer {
+      if let postOps { dnnl_post_ops_destroy(postOps) }
+      dnnl_primitive_attr_destroy(attr)
+    }
+    guard let pd = OneDNNPlan.makeDescriptor(&desc, attr: attr, engine: engine) else {
+      return nil
+    }
+    if precision == .bf16 && OneDNNPlan.implementationName(pd).hasPrefix("ref") {
+      dnnl_primitive_desc_destroy(pd)
+      return nil
+    }
+    let plan = OneDNNPlan(engine: engine)
+    let a = plan.userMemory(aUser)
+    let b = plan.userMemory(bUser)
+    let bias = s.withBias ? plan.userMemory(biasDesc) : nil
+    let c = plan.userMemory(cDesc)
+    let ac = plan.reorder(a, from: aUser, to: aCompute)
+    let bc = plan.reorder(b, from: bUser, to: bCompute)
+    var args = [(DNNL_ARG_SRC, ac), (DNNL_ARG_WEIGHTS, bc), (DNNL_ARG_DST, c)]
+    if let bias { args.append((DNNL_ARG_BIAS, bias)) }
+    plan.append(pd, args)
+    return plan
+  }
+}
