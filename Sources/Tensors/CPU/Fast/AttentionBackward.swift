@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 extension AttentionKernels {
@@ -19,29 +18,11 @@ extension AttentionKernels {
     gradQ: UnsafeMutablePointer<Float>, gradK: UnsafeMutablePointer<Float>,
     gradV: UnsafeMutablePointer<Float>
   ) {
-    backward(
-      g, q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp, gradOut: gradOut,
-      gradQ: gradQ, gradK: gradK, gradV: gradV, serial: false)
-  }
-
-  static func backward(
-    _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-    v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafePointer<Float>,
-    logsumexp: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,
-    gradQ: UnsafeMutablePointer<Float>, gradK: UnsafeMutablePointer<Float>,
-    gradV: UnsafeMutablePointer<Float>, serial: Bool
-  ) {
     let io = AttentionGradientPointers(
       q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp, gradOut: gradOut,
       gradQ: gradQ, gradK: gradK, gradV: gradV)
-    let pairs = g.batch * g.heads
-    let body: @Sendable (Int) -> Void = { pair in
+    Parallel.forChunks(g.batch * g.heads, chunk: 1) { pair, _ in
       backwardItem(g, io, b: pair / g.heads, h: pair % g.heads)
-    }
-    if serial || pairs <= 1 {
-      for pair in 0..<pairs { body(pair) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: pairs, execute: body)
     }
   }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Fused scaled-dot-product attention on the CPU (FlashAttention-2, Dao 2023).
@@ -29,38 +28,23 @@ public enum AttentionKernels {
     v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafeMutablePointer<Float>,
     logsumexp: UnsafeMutablePointer<Float>
   ) {
-    forward(g, q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp, serial: false)
-  }
-
-  /// `serial: true` runs every work item on the calling thread (tests check it gives the same
-  /// bits as the parallel run).
-  static func forward(
-    _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-    v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafeMutablePointer<Float>,
-    logsumexp: UnsafeMutablePointer<Float>, serial: Bool
-  ) {
     let pairs = g.batch * g.heads
     guard pairs > 0, g.queryLength > 0 else { return }
     let queryBlocks = (g.queryLength + queryBlock - 1) / queryBlock
     // Split queries only when (batch, head) pairs alone cannot feed the cores.
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    let chunks = min(queryBlocks, max(1, (4 * cores + pairs - 1) / pairs))
+    // Rows are computed identically whatever the split, so the bits do not depend on it.
+    let threads = Parallel.threadCount
+    let chunks = min(queryBlocks, max(1, (4 * threads + pairs - 1) / pairs))
     let blocksPerChunk = (queryBlocks + chunks - 1) / chunks
     let io = AttentionPointers(
       q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp)
-    let items = pairs * chunks
-    let body: @Sendable (Int) -> Void = { item in
+    Parallel.forChunks(pairs * chunks, chunk: 1) { item, _ in
       let pair = item / chunks
       let chunk = item % chunks
       let firstRow = chunk * blocksPerChunk * queryBlock
       let endRow = min(g.queryLength, firstRow + blocksPerChunk * queryBlock)
       guard firstRow < endRow else { return }
       forwardItem(g, io, b: pair / g.heads, h: pair % g.heads, rows: firstRow..<endRow)
-    }
-    if serial || items == 1 {
-      for item in 0..<items { body(item) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: items, execute: body)
     }
   }
 

@@ -2,7 +2,7 @@ import Foundation
 
 @testable import Tensors
 
-// Shared helpers for the attention tests (no @Test here; the file name keeps it next to them).
+// Shared helpers for the attention tests (no @Test here).
 
 /// SplitMix64 (Steele et al. 2014): a tiny seeded generator so cases are reproducible.
 struct AttentionTestRandom {
@@ -57,7 +57,7 @@ struct AttentionProblem {
     var dv: [Float]
   }
 
-  enum Kernel { case reference, fast, fastSerial }
+  enum Kernel: Sendable { case reference, fast }
 
   func run(_ kernel: Kernel) -> Result {
     var r = Result(
@@ -74,13 +74,12 @@ struct AttentionProblem {
         ReferenceAttention.backward(
           g, q: q, k: k, v: v, keyMask: m, out: r.out, logsumexp: r.lse, gradOut: gradOut,
           gradQ: &r.dq, gradK: &r.dk, gradV: &r.dv)
-      case .fast, .fastSerial:
-        let serial = kernel == .fastSerial
+      case .fast:
         AttentionKernels.forward(
-          g, q: q, k: k, v: v, keyMask: m, out: &r.out, logsumexp: &r.lse, serial: serial)
+          g, q: q, k: k, v: v, keyMask: m, out: &r.out, logsumexp: &r.lse)
         AttentionKernels.backward(
           g, q: q, k: k, v: v, keyMask: m, out: r.out, logsumexp: r.lse, gradOut: gradOut,
-          gradQ: &r.dq, gradK: &r.dk, gradV: &r.dv, serial: serial)
+          gradQ: &r.dq, gradK: &r.dk, gradV: &r.dv)
       }
     }
     return r
