@@ -50,7 +50,9 @@ let package = Package(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"]),
-    .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"]),
+    .testTarget(
+      name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"],
+      resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )
