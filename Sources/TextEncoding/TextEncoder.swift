@@ -52,7 +52,7 @@ public final class TextEncoder: @unchecked Sendable {
       throw TextEncodingError.missingFile(
         path: weights.path, hint: "The folder needs model.safetensors (PyTorch .bin is not read).")
     }
-    let digest = try SHA256.hexDigest(ofFile: weights)
+    let digest = try DigestMemo.digest(of: weights)
     if let expected = expectedSHA256 ?? EncoderCatalog.knownSHA256[self.name], expected != digest {
       throw TextEncodingError.checksumMismatch(
         path: weights.path, expected: expected, found: digest)
@@ -158,5 +158,23 @@ public final class TextEncoder: @unchecked Sendable {
   public static func meanPooled(_ e: EncodedText) -> Tensor {
     let counts = e.mask.sum(alongAxes: [1], keepingDims: true).clamped(min: 1)
     return e.hiddenStates.sum(alongAxes: [1]) / counts
+  }
+}
+
+/// SHA-256 of weight files, remembered per (path, size, modification time) for the process so
+/// that loading one encoder twice hashes it once.
+enum DigestMemo {
+  nonisolated(unsafe) private static var known: [String: String] = [:]
+  private static let lock = NSLock()
+
+  static func digest(of url: URL) throws -> String {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+    let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+    let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+    let key = "\(url.standardizedFileURL.path)|\(size)|\(date)"
+    if let d = lock.withLock({ known[key] }) { return d }
+    let d = try SHA256.hexDigest(ofFile: url)
+    lock.withLock { known[key] = d }
+    return d
   }
 }
