@@ -140,7 +140,7 @@ public final class BertModel: Module {
       x = layer.attentionNorm.layerNorm(x + layer.attentionOut(a), eps: config.layerNormEps)
       var h = layer.intermediate(x)
       switch config.activation {
-      case .gelu: h = h.gelu(approximation: .none)
+      case .gelu: h = EncoderKernels.geluErf(h)
       case .geluTanh: h = h.gelu(approximation: .tanh)
       case .relu: h = h.relu()
       }
