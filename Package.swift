@@ -49,7 +49,9 @@ let package = Package(
     .testTarget(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"]),
+    .testTarget(
+      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"],
       resources: [.copy("Fixtures")]),

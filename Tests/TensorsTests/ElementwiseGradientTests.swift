@@ -75,3 +75,15 @@ import Testing
     #expect(worst < 5e-7, "max relative error \(worst)")
   }
 }
+
+@Suite struct VectorMathTests {
+  @Test func vectorErfMatchesLibm() {
+    var worst: Float = 0
+    var x: Float = -6
+    while x < 6 {
+      worst = max(worst, abs(verf(Vec8(repeating: x))[0] - erff(x)))
+      x += 0.00731
+    }
+    #expect(worst < 2e-6, "max abs error \(worst)")
+  }
+}

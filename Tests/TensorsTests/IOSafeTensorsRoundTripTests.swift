@@ -44,6 +44,7 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   try SafeTensors.write(entries, metadata: metadata, to: url)
 
   let f = try SafeTensorsFile(contentsOf: url)
+  #expect(try Data(contentsOf: url) == Data(SafeTensors.serialize(entries, metadata: metadata)))
   #expect(f.path == url.path)
   #expect(f.metadata == metadata)
   #expect(f.names == entries.map(\.name).sorted())
@@ -153,6 +154,9 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   #expect(throws: SafeTensorsError(.unknownDType, file: url.path, key: "a", detail: "X")) {
     try SafeTensorsFile(contentsOf: url)
   }
+  #expect(throws: SafeTensorsError(.io, file: dir.path, detail: "not a regular file")) {
+    try SafeTensorsFile(contentsOf: dir)
+  }
   try AtomicFile.write([1, 2, 3], to: url)
   #expect(throws: SafeTensorsError(.fileTooShort, file: url.path, detail: "3 bytes")) {
     try SafeTensorsFile(contentsOf: url)
@@ -171,8 +175,40 @@ func everyDTypeEntries() throws -> [SafeTensorsEntry] {
   #expect(try Data(contentsOf: url) == Data([9, 9]))
   #expect(try old.uint8s("x") == [5, 6])
   #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
+  // A streamed write that fails midway leaves the old file and no temporary behind.
+  struct Stop: Error {}
+  #expect(throws: Stop.self) {
+    try AtomicFile.write(to: url) { emit in
+      try [UInt8](repeating: 1, count: 1000).withUnsafeBytes(emit)
+      throw Stop()
+    }
+  }
+  #expect(try Data(contentsOf: url) == Data([9, 9]))
+  #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
   // A missing directory fails with the system error, not a trap.
   #expect(throws: AtomicFileError.self) {
     try AtomicFile.write([1], to: dir.appendingPathComponent("missing/x.bin"))
   }
+}
+
+/// Conversions on a misaligned data start (a 1-byte tensor first) and lengths that exercise
+/// the 8-wide bf16 path and its scalar tail; `readFloats` equals `floats`.
+@Test func floatConversionsOnMisalignedData() throws {
+  let values = (0..<19).map { Float($0) * 1.375 - 9 }
+  let f = try SafeTensorsFile(
+    bytes: SafeTensors.serialize(
+      [
+        .u8("a", shape: [1], [0xAB]), .bf16("b", shape: [19], values),
+        .f16("c", shape: [19], values), .f32("d", shape: [19], values),
+      ], metadata: [:]))
+  for name in ["b", "c", "d"] {
+    let rawStart = try f.withBytes(name) { Int(bitPattern: $0.baseAddress) }
+    #expect(rawStart % 2 == 1, "\(name) should start misaligned")
+  }
+  #expect(try f.floats("b") == values.map { floatFromBF16Bits(bf16Bits($0)) })
+  #expect(try f.floats("c") == values.map { floatFromF16Bits(f16Bits($0)) })
+  #expect(try f.floats("d") == values)
+  var buffer = [Float](repeating: .nan, count: 19)
+  try buffer.withUnsafeMutableBufferPointer { try f.readFloats("b", into: $0) }
+  #expect(try buffer == f.floats("b"))
 }

@@ -33,6 +33,12 @@ public enum Parallel {
       return
     }
     withoutActuallyEscaping(body) { body in
+      if let omp = OpenMP.shared {
+        // Share oneDNN's OpenMP pool: no second set of threads competing for the cores.
+        let job = OpenMPJob(body: body, count: count, chunk: chunk, chunks: chunks)
+        omp.run(job, threads: threads)
+        return
+      }
       let box = UncheckedBox(body)
       let workers = min(chunks, threads * 4)
       DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -82,4 +88,63 @@ func getenvString(_ name: String) -> String? {
 
 enum ProcessInfoLite {
   static var activeProcessorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+/// libgomp's entry points, found at run time (oneDNN links libgomp, so they are in the process):
+/// `GOMP_parallel(fn, data, nthreads, flags)` runs fn(data) on a team of threads.
+final class OpenMP: @unchecked Sendable {
+  typealias ParallelFn = @convention(c) (
+    @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32
+  ) -> Void
+  typealias IntFn = @convention(c) () -> Int32
+
+  let parallel: ParallelFn
+  let threadNum: IntFn
+  let numThreads: IntFn
+
+  static let shared: OpenMP? = {
+    if getenvString("GLYFFUSER_DISPATCH") != nil { return nil }
+    guard let handle = dlopen(nil, RTLD_NOW),
+      let p = dlsym(handle, "GOMP_parallel"), let t = dlsym(handle, "omp_get_thread_num"),
+      let n = dlsym(handle, "omp_get_num_threads")
+    else { return nil }
+    return OpenMP(
+      parallel: unsafeBitCast(p, to: ParallelFn.self), threadNum: unsafeBitCast(t, to: IntFn.self),
+      numThreads: unsafeBitCast(n, to: IntFn.self))
+  }()
+
+  init(parallel: ParallelFn, threadNum: IntFn, numThreads: IntFn) {
+    self.parallel = parallel
+    self.threadNum = threadNum
+    self.numThreads = numThreads
+  }
+
+  func run(_ job: OpenMPJob, threads: Int) {
+    let data = Unmanaged.passRetained(job).toOpaque()
+    parallel({ raw in
+      let job = Unmanaged<OpenMPJob>.fromOpaque(raw!).takeUnretainedValue()
+      let omp = OpenMP.shared!
+      let tid = Int(omp.threadNum())
+      let team = Int(omp.numThreads())
+      var c = tid
+      while c < job.chunks {
+        job.body(c, (c * job.chunk)..<min(job.count, (c + 1) * job.chunk))
+        c += team
+      }
+    }, data, UInt32(min(threads, job.chunks)), 0)
+    Unmanaged<OpenMPJob>.fromOpaque(data).release()
+  }
+}
+
+final class OpenMPJob: @unchecked Sendable {
+  let body: (Int, Range<Int>) -> Void
+  let count: Int
+  let chunk: Int
+  let chunks: Int
+  init(body: @escaping (Int, Range<Int>) -> Void, count: Int, chunk: Int, chunks: Int) {
+    self.body = body
+    self.count = count
+    self.chunk = chunk
+    self.chunks = chunks
+  }
 }

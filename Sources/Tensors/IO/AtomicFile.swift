@@ -18,8 +18,10 @@ private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
 
 /// A failed step of `AtomicFile.write`, with the system error.
 public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The file being written.
   public let path: String
-  /// The system call that failed (`open`, `write`, `fsync`, `rename`, …).
+  /// The system call that failed (`open`, `write`, `fsync`, `rename`, …), naming the
+  /// temporary file when it was the one concerned.
   public let operation: String
   public let errno: Int32
 
@@ -34,20 +36,25 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatab
 /// rename itself is durable. The temporary file is removed on failure.
 public enum AtomicFile {
   public static func write(_ bytes: [UInt8], to url: URL) throws {
-    try bytes.withUnsafeBytes { try write(raw: $0, to: url) }
+    try write(to: url) { emit in try bytes.withUnsafeBytes(emit) }
   }
 
   public static func write(_ data: Data, to url: URL) throws {
-    try data.withUnsafeBytes { try write(raw: $0, to: url) }
+    try write(to: url) { emit in try data.withUnsafeBytes(emit) }
   }
 
-  private static func write(raw: UnsafeRawBufferPointer, to url: URL) throws {
+  /// Streams the contents: `body` calls `emit` with consecutive pieces of the file. An error
+  /// thrown by `body` aborts the write and leaves the old file in place.
+  public static func write(
+    to url: URL, _ body: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  ) throws {
     let path = url.path
     let dir = url.deletingLastPathComponent().path
     let tmp =
       "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     func fail(_ op: String, _ target: String) -> AtomicFileError {
-      AtomicFileError(path: target, operation: op, errno: errno)
+      let step = target == tmp ? "\(op) (temporary file \(tmp))" : op
+      return AtomicFileError(path: path, operation: step, errno: errno)
     }
 
     let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -58,14 +65,16 @@ public enum AtomicFile {
     }
     do {
       defer { close(fd) }
-      var done = 0
-      while done < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw fail("write", tmp)
+      try body { raw in
+        var done = 0
+        while done < raw.count {
+          let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw fail("write", tmp)
+          }
+          done += n
         }
-        done += n
       }
       guard fsync(fd) == 0 else { throw fail("fsync", tmp) }
     }

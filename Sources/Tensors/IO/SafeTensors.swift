@@ -15,17 +15,21 @@ public enum SafeTensors {
   /// The reserved header key for string → string metadata.
   public static let metadataKey = "__metadata__"
 
-  /// Serialises and writes atomically (`AtomicFile`).
+  /// Serialises and writes atomically (`AtomicFile`), streaming each tensor's bytes to the
+  /// file instead of assembling the whole file in memory.
   public static func write(
     _ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL
   ) throws {
-    let bytes: [UInt8]
+    let (head, sorted): ([UInt8], [SafeTensorsEntry])
     do {
-      bytes = try serialize(entries, metadata: metadata)
+      (head, sorted) = try layout(entries, metadata: metadata)
     } catch {
       throw error.with(file: url.path)
     }
-    try AtomicFile.write(bytes, to: url)
+    try AtomicFile.write(to: url) { emit in
+      try head.withUnsafeBytes(emit)
+      for e in sorted { try e.data.withUnsafeBytes(emit) }
+    }
   }
 
   /// The file's bytes. Throws `.duplicateName`, `.reservedName`, `.invalidShape` or
@@ -33,6 +37,19 @@ public enum SafeTensors {
   public static func serialize(
     _ entries: [SafeTensorsEntry], metadata: [String: String]
   ) throws(SafeTensorsError) -> [UInt8] {
+    let (head, sorted) = try layout(entries, metadata: metadata)
+    var out: [UInt8] = []
+    out.reserveCapacity(head.count + sorted.reduce(0) { $0 + $1.data.count })
+    out.append(contentsOf: head)
+    for e in sorted { out.append(contentsOf: e.data) }
+    return out
+  }
+
+  /// Validates the entries and returns the 8-byte length prefix plus padded header, and the
+  /// entries in data-buffer order.
+  private static func layout(
+    _ entries: [SafeTensorsEntry], metadata: [String: String]
+  ) throws(SafeTensorsError) -> ([UInt8], [SafeTensorsEntry]) {
     var seen = Set<String>()
     for e in entries {
       if e.name == metadataKey { throw SafeTensorsError(.reservedName, key: e.name) }
@@ -78,10 +95,9 @@ public enum SafeTensors {
     header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
 
     var out: [UInt8] = []
-    out.reserveCapacity(8 + header.count + offset)
+    out.reserveCapacity(8 + header.count)
     withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
     out.append(contentsOf: header)
-    for e in sorted { out.append(contentsOf: e.data) }
-    return out
+    return (out, sorted)
   }
 }

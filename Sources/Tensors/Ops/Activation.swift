@@ -57,17 +57,18 @@ extension Tensor {
     var y: Tensor
     switch approximation {
     case .none:
-      y = mappedScalar { 0.5 * $0 * (1 + erff($0 * 0.707_106_77)) }
+      y = mapped { 0.5 * $0 * (1 + verf($0 * 0.707_106_77)) }
     case .tanh:
       y = mapped { x in 0.5 * x * (1 + vtanh(0.797_884_6 * (x + 0.044_715 * x * x * x))) }
     }
     y.node = GradNode.make(self, op: "gelu") { g in
       switch approximation {
       case .none:
-        let d = x.mappedScalar { x in
-          0.5 * (1 + erff(x * 0.707_106_77)) + x * 0.398_942_28 * Foundation.exp(-0.5 * x * x)
-        }
-        return [Tensor.zipped(g, d) { $0 * $1 }]
+        return [
+          Tensor.zipped(g, x) { g, x in
+            g * (0.5 * (1 + verf(x * 0.707_106_77)) + x * 0.398_942_28 * vexp(-0.5 * x * x))
+          }
+        ]
       case .tanh:
         return [
           Tensor.zipped(g, x) { g, x in

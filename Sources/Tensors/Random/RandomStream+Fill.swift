@@ -1,37 +1,32 @@
-// Bulk uniform and normal fills: deterministic element ↔ block mapping, parallel over chunks.
-
-import Dispatch
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+// Bulk uniform and normal fills: deterministic element ↔ block mapping, SIMD over 8 blocks,
+// parallel over fixed chunks.
 
 extension RandomStream {
   /// Fills larger than this many elements are split over threads.
   public static let parallelThreshold = 1 << 16
-  /// Elements per parallel work item (a multiple of 4, so chunks own whole blocks).
+  /// Elements per parallel work item (a multiple of 32, so chunks own whole 8-block groups);
+  /// chunks run on `Parallel` (honours `GLYFFUSER_THREADS` and `Parallel.withThreadCount`).
   static let chunkElements = 1 << 14
 
-  /// out[i] = uniform(word i % 4 of block position + i / 4), on [0, 1) with 24 random bits.
+  /// out[i] = u(word i % 4 of block position + i / 4), u(w) = (w >> 8) · 2⁻²⁴ ∈ [0, 1).
   public mutating func fillUniform(_ out: UnsafeMutableBufferPointer<Float>) {
-    fill(out, parallelAbove: Self.parallelThreshold) { words in
-      SIMD4(
-        Self.uniform(words[0]), Self.uniform(words[1]), Self.uniform(words[2]),
-        Self.uniform(words[3]))
+    fill(out, parallelAbove: Self.parallelThreshold) { w in
+      (
+        SIMD8<Float>(w.0 &>> 8) * 0x1p-24, SIMD8<Float>(w.1 &>> 8) * 0x1p-24,
+        SIMD8<Float>(w.2 &>> 8) * 0x1p-24, SIMD8<Float>(w.3 &>> 8) * 0x1p-24
+      )
     }
   }
 
-  /// out[i] = mean + std · z_i with z from the Box–Muller transform of block b = position + i/4
+  /// out[i] = mean + std · z_i, z from the Box–Muller transform of block b = position + i/4
   /// (words w0…w3, u(w) = (w >> 8) · 2⁻²⁴):
   ///
   ///     r = √(−2 ln(u(w0) + 2⁻²⁴)),  θ = 2π · u(w1)   →  z_{4b} = r cos θ, z_{4b+1} = r sin θ
   ///     the same with (w2, w3)                          →  z_{4b+2}, z_{4b+3}
   ///
-  /// u(w0) + 2⁻²⁴ lies in (0, 1], so |z| ≤ √(48 ln 2) ≈ 5.77. Computed in Float with the
-  /// platform libm (`logf`, `cosf`, `sinf`): bit-identical across thread counts and runs on one
-  /// platform; bit equality across platforms needs the same libm (glibc here).
+  /// u(w0) + 2⁻²⁴ lies in (0, 1], so |z| ≤ √(48 ln 2) ≈ 5.77. ln, sin and cos come from
+  /// `PortableMath` (no libm), so the values are bit-identical on every platform, thread
+  /// count and SIMD grouping.
   public mutating func fillNormal(
     _ out: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1
   ) {
@@ -42,8 +37,9 @@ extension RandomStream {
   mutating func fillNormal(
     _ out: UnsafeMutableBufferPointer<Float>, mean: Float, std: Float, parallelAbove: Int
   ) {
-    fill(out, parallelAbove: parallelAbove) { words in
-      Self.normals(words) * std + mean
+    fill(out, parallelAbove: parallelAbove) { w in
+      let (z0, z1, z2, z3) = Self.boxMuller(w)
+      return (z0 * std + mean, z1 * std + mean, z2 * std + mean, z3 * std + mean)
     }
   }
 
@@ -65,55 +61,76 @@ extension RandomStream {
     }
   }
 
-  /// Four standard normals from one block (Box–Muller on two word pairs).
-  @inline(__always)
-  static func normals(_ w: SIMD4<UInt32>) -> SIMD4<Float> {
-    let r0 = sqrtf(-2 * logf(uniform(w[0]) + 0x1p-24))
-    let t0 = 2 * Float.pi * uniform(w[1])
-    let r1 = sqrtf(-2 * logf(uniform(w[2]) + 0x1p-24))
-    let t1 = 2 * Float.pi * uniform(w[3])
-    return SIMD4(r0 * cosf(t0), r0 * sinf(t0), r1 * cosf(t1), r1 * sinf(t1))
+  /// Box–Muller on 8 blocks: lane j of result k is z_{4j+k} of block j.
+  @inlinable
+  static func boxMuller(
+    _ w: (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>)
+  ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let ra = (-2 * PortableMath.log(SIMD8<Float>(w.0 &>> 8) * 0x1p-24 + 0x1p-24)).squareRoot()
+    let rb = (-2 * PortableMath.log(SIMD8<Float>(w.2 &>> 8) * 0x1p-24 + 0x1p-24)).squareRoot()
+    let a = PortableMath.sinCos2Pi(w.1 &>> 8)
+    let b = PortableMath.sinCos2Pi(w.3 &>> 8)
+    return (ra * a.cos, ra * a.sin, rb * b.cos, rb * b.sin)
+  }
+
+  /// Words of blocks first…first+7 (lane j: block first + j).
+  @inlinable
+  func blocks8(from first: UInt64) -> (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>) {
+    let index = SIMD8<UInt64>(repeating: first) &+ SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7)
+    return philox.blocks8(
+      SIMD8<UInt32>(truncatingIfNeeded: index), SIMD8<UInt32>(truncatingIfNeeded: index &>> 32),
+      SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tag)),
+      SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tag >> 32)))
   }
 
   /// The naive oracle for the fills: element i of a normal fill starting at block `start`,
-  /// computed alone from its block.
+  /// computed alone from its scalar block (`block(at:)`), the formula written out per element.
   func referenceNormal(element i: Int, startBlock: UInt64, mean: Float, std: Float) -> Float {
-    let z = Self.normals(block(at: startBlock &+ UInt64(i / 4)))
-    return z[i % 4] * std + mean
+    let w = block(at: startBlock &+ UInt64(i / 4))
+    let pair = (i % 4) / 2
+    let u1 = Float(w[2 * pair] >> 8) * 0x1p-24 + 0x1p-24
+    let r = (-2 * PortableMath.log(SIMD8(repeating: u1))[0]).squareRoot()
+    let sc = PortableMath.sinCos2Pi(SIMD8(repeating: w[2 * pair + 1] >> 8))
+    return (i % 2 == 0 ? r * sc.cos[0] : r * sc.sin[0]) * std + mean
   }
 
-  /// Shared driver: block b = start + i/4 feeds elements 4b…4b+3 through `transform`; chunks of
-  /// `chunkElements` run concurrently when `out.count > parallelAbove`. Skips a partly used
-  /// block first, then advances `position` past every block touched.
+  /// Shared driver: `transform` maps the words of 8 consecutive blocks to their 32 values
+  /// (lane j of result k → element 4j + k of the group); chunks of `chunkElements` run
+  /// concurrently on `Parallel.forChunks` when `out.count > parallelAbove`. Skips a partly
+  /// used block first, then advances `position` past every block touched.
   private mutating func fill(
     _ out: UnsafeMutableBufferPointer<Float>, parallelAbove: Int,
-    _ transform: @Sendable (SIMD4<UInt32>) -> SIMD4<Float>
+    _ transform: (
+      (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>)
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
   ) {
     let start = position  // a partly used block counts as consumed already
     position = start  // drop buffered words
     let n = out.count
     guard n > 0, let base = out.baseAddress else { return }
-    let blocks = (n + 3) / 4
     let stream = self
-    let dst = SendablePointer(base)
-    @Sendable func run(_ elements: Range<Int>) {
-      let base = dst.pointer
-      var i = elements.lowerBound
-      while i < elements.upperBound {
-        let v = transform(stream.block(at: start &+ UInt64(i / 4)))
-        let m = min(4, elements.upperBound - i)
-        for k in 0..<m { base[i + k] = v[k] }
-        i += 4
+    // Elements [lo, hi), lo a multiple of 32.
+    func run(_ lo: Int, _ hi: Int) {
+      let out = base
+      var group = [Float](repeating: 0, count: 32)
+      for e in stride(from: lo, to: hi, by: 32) {
+        let (v0, v1, v2, v3) = transform(stream.blocks8(from: start &+ UInt64(e / 4)))
+        group.withUnsafeMutableBufferPointer { g in
+          for j in 0..<8 {
+            g[4 * j] = v0[j]
+            g[4 * j + 1] = v1[j]
+            g[4 * j + 2] = v2[j]
+            g[4 * j + 3] = v3[j]
+          }
+          (out + e).update(from: g.baseAddress!, count: min(32, hi - e))
+        }
       }
     }
     if n > parallelAbove {
-      let chunk = Self.chunkElements
-      DispatchQueue.concurrentPerform(iterations: (n + chunk - 1) / chunk) { c in
-        run(c * chunk..<min(n, (c + 1) * chunk))
-      }
+      Parallel.forChunks(n, chunk: Self.chunkElements) { _, r in run(r.lowerBound, r.upperBound) }
     } else {
-      run(0..<n)
+      run(0, n)
     }
-    position = start &+ UInt64(blocks)
+    position = start &+ UInt64((n + 3) / 4)
   }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# compare.sh ops BIN VENV — our engine vs PyTorch CPU, per op / shape / dtype / direction.
+#
+# Runs `BIN bench ops --json` and `VENV/bin/python scripts/peers/bench_ops.py`, joins their
+# JSON lines on (op, shape, dtype, direction) and prints ours ms, torch ms and
+# ratio = torch_ms / ours_ms (> 1: we are faster). The key strings are defined once, in the
+# docstring at the top of scripts/peers/bench_ops.py.
+#
+# Environment:
+#   BENCH_OPS_ARGS   extra arguments for bench_ops.py (e.g. "--ops conv2d --repeats 3")
+#   OURS_JSON, TORCH_JSON  reuse saved outputs instead of running (either or both)
+#   KEEP_DIR         directory to keep both raw outputs in (default: a temp dir, removed)
+set -euo pipefail
+
+usage() { echo "usage: $0 ops BIN VENV" >&2; exit 2; }
+[[ $# -eq 3 && "$1" == "ops" ]] || usage
+BIN=$2
+VENV=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY="$VENV/bin/python"
+[[ -x "$PY" ]] || { echo "compare.sh: no Python at $PY (make venv, or pass VENV)" >&2; exit 1; }
+
+DIR=${KEEP_DIR:-$(mktemp -d)}
+mkdir -p "$DIR"
+[[ -n "${KEEP_DIR:-}" ]] || trap 'rm -rf "$DIR"' EXIT
+
+OURS=${OURS_JSON:-$DIR/ours.jsonl}
+TORCH=${TORCH_JSON:-$DIR/torch.jsonl}
+if [[ -z "${OURS_JSON:-}" ]]; then
+  [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
+  echo "running $BIN bench ops --json" >&2
+  "$BIN" bench ops --json >"$OURS"
+fi
+if [[ -z "${TORCH_JSON:-}" ]]; then
+  echo "running bench_ops.py ${BENCH_OPS_ARGS:-}" >&2
+  # shellcheck disable=SC2086
+  "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} >"$TORCH"
+fi
+
+"$PY" - "$OURS" "$TORCH" <<'PYEOF'
+import json, sys
+
+def load(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue  # progress text, warnings
+            d = json.loads(line)
+            rows[(d["op"], d["shape"], d["dtype"], d["direction"])] = d
+    return rows
+
+ours, torch = load(sys.argv[1]), load(sys.argv[2])
+keys = list(torch) + [k for k in ours if k not in torch]
+print(f"{'op':<10} {'shape':<24} {'dtype':<5} {'direction':<9} {'ours ms':>10} {'torch ms':>10} {'ratio':>7}")
+for k in keys:
+    o, t = ours.get(k), torch.get(k)
+    oms = f"{o['ms']:.3f}" if o else "-"
+    tms = f"{t['ms']:.3f}" if t else "-"
+    ratio = f"{t['ms'] / o['ms']:.2f}" if o and t and o["ms"] > 0 else "-"
+    print(f"{k[0]:<10} {k[1]:<24} {k[2]:<5} {k[3]:<9} {oms:>10} {tms:>10} {ratio:>7}")
+missing = [k for k in torch if k not in ours]
+if missing:
+    print(f"({len(missing)} torch lines have no matching line from our bench)", file=sys.stderr)
+PYEOF
