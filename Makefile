@@ -1,7 +1,7 @@
 # Glyffuser: the README's two commands are `make demo` and `make test`.
 SWIFT ?= swift
-# Portable floor: oneDNN dispatches to AVX-512/AMX at run time by itself.
-RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc x86-64-v3
+# Portable floor (haswell = x86-64-v3: AVX2, FMA); oneDNN dispatches to AVX-512/AMX at run time by itself.
+RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc haswell
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 

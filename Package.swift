@@ -34,10 +34,11 @@ let package = Package(
       name: "GlyphData", dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2"],
       swiftSettings: fastFlags),
     .target(name: "Diffusion", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
+    .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
     .executableTarget(
       name: "GlyffuserCLI",
       dependencies: [
-        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion",
+        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastFlags),
@@ -48,7 +49,10 @@ let package = Package(
     .testTarget(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors"]),
+    .testTarget(
+      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"]),
   ],
   swiftLanguageModes: [.v6]
 )

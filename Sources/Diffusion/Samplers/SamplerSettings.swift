@@ -1,0 +1,187 @@
+import Foundation
+
+/// Everything needed to build a sampler and its denoiser parameterization, typed.
+/// Built in code or from a diffusers `SchedulerConfig`.
+public struct SamplerSettings: Sendable, Equatable {
+  public var kind: SamplerKind
+  public var schedule: NoiseSchedule
+  public var prediction: PredictionType = .epsilon
+  public var spacing: TimestepSpacing
+  public var stepsOffset = 0
+  public var sigmaSpacing: SigmaSpacing = .interpolated
+  public var x0Processing: X0Processing = .none
+  /// DDIM η (0 = deterministic DDIM, 1 = DDPM-like); a sampling argument in diffusers.
+  public var eta = 0.0
+  /// DDIM `set_alpha_to_one`.
+  public var finalAlphaIsOne = true
+  public var ddpmVariance: DDPMSampler.Variance = .fixedSmall
+  public var dpmVariant: DPMSolverMultistepSampler.Variant = .ode
+  public var solverOrder = 2
+  public var solverType: DPMSolverMultistepSampler.SolverType = .midpoint
+  public var lowerOrderFinal = true
+  public var uniPCVariant: UniPCSampler.Variant = .bh2
+
+  public init(kind: SamplerKind, schedule: NoiseSchedule, spacing: TimestepSpacing? = nil) {
+    self.kind = kind
+    self.schedule = schedule
+    self.spacing = spacing ?? ((kind == .ddpm || kind == .ddim) ? .leading : .linspace)
+  }
+
+  /// The sampler for `steps` steps (1…T).
+  public func makeSampler(steps: Int) throws(ScheduleError) -> any Sampler {
+    switch kind {
+    case .ddpm:
+      return try DDPMSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        variance: ddpmVariance)
+    case .ddim:
+      return try DDIMSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset, eta: eta,
+        finalAlphaIsOne: finalAlphaIsOne)
+    case .dpmSolverMultistep:
+      return try DPMSolverMultistepSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        sigmaSpacing: sigmaSpacing, variant: dpmVariant, solverOrder: solverOrder,
+        solverType: solverType, lowerOrderFinal: lowerOrderFinal)
+    case .euler:
+      return try EulerSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        sigmaSpacing: sigmaSpacing)
+    case .eulerAncestral:
+      guard sigmaSpacing == .interpolated else {
+        throw .unsupported("Karras sigmas with Euler ancestral (diffusers has none)")
+      }
+      return try EulerAncestralSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset)
+    case .heun:
+      return try HeunSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        sigmaSpacing: sigmaSpacing)
+    case .uniPC:
+      return try UniPCSampler(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+        sigmaSpacing: sigmaSpacing, variant: uniPCVariant, solverOrder: solverOrder,
+        lowerOrderFinal: lowerOrderFinal)
+    }
+  }
+
+  /// A denoiser over `model` with this prediction type and x0 processing.
+  public func makeDenoiser(model: @escaping Denoiser.Model) -> Denoiser {
+    Denoiser(prediction: prediction, x0Processing: x0Processing, model: model)
+  }
+}
+
+extension SchedulerConfig {
+  /// Typed settings, with the named class's diffusers defaults for absent keys.
+  public func settings() throws(ConfigError) -> SamplerSettings {
+    let classes = SamplerKind.allCases.map(\.diffusersClassName)
+    guard let name = className else {
+      throw .unknownValue(key: "_class_name", value: "(missing)", valid: classes)
+    }
+    guard let kind = SamplerKind.allCases.first(where: { $0.diffusersClassName == name }) else {
+      throw .unknownValue(key: "_class_name", value: name, valid: classes)
+    }
+    let heun = kind == .heun
+    let start = betaStart ?? (heun ? 0.00085 : 0.0001)
+    let end = betaEnd ?? (heun ? 0.012 : 0.02)
+    let beta: BetaSchedule
+    if let trained = trainedBetas {
+      beta = .custom(trained)
+    } else {
+      beta = try Self.choose(
+        "beta_schedule", betaSchedule ?? "linear",
+        [
+          ("linear", .linear(start: start, end: end)),
+          ("scaled_linear", .scaledLinear(start: start, end: end)),
+          ("squaredcos_cap_v2", .cosine()),
+        ])
+    }
+    let schedule: NoiseSchedule
+    do {
+      schedule = try NoiseSchedule(
+        beta, trainTimesteps: numTrainTimesteps ?? 1000,
+        rescaleToZeroTerminalSNR: rescaleBetasZeroSnr ?? false)
+    } catch { throw .invalid(error) }
+
+    var s = SamplerSettings(kind: kind, schedule: schedule)
+    s.prediction = try Self.choose(
+      "prediction_type", predictionType ?? "epsilon",
+      PredictionType.allCases.map { ($0.rawValue, $0) })
+    if let sp = timestepSpacing {
+      s.spacing = try Self.choose(
+        "timestep_spacing", sp, TimestepSpacing.allCases.map { ($0.rawValue, $0) })
+    }
+    s.stepsOffset = stepsOffset ?? 0
+    s.sigmaSpacing = useKarrasSigmas == true ? .karras : .interpolated
+    if useKarrasSigmas == true, kind == .ddpm || kind == .ddim || kind == .eulerAncestral {
+      throw .unsupported(key: "use_karras_sigmas", value: "true for \(name)")
+    }
+    let defaultClip = kind == .ddpm || kind == .ddim
+    if thresholding == true {
+      s.x0Processing = .dynamicThreshold(
+        ratio: dynamicThresholdingRatio ?? 0.995, maxValue: Float(sampleMaxValue ?? 1))
+    } else if clipSample ?? defaultClip {
+      s.x0Processing = .clip(range: Float(clipSampleRange ?? 1))
+    }
+    s.finalAlphaIsOne = setAlphaToOne ?? true
+    if kind == .ddpm {
+      s.ddpmVariance = try Self.choose(
+        "variance_type", varianceType ?? "fixed_small",
+        [("fixed_small", .fixedSmall), ("fixed_large", .fixedLarge)])
+    }
+    if kind == .dpmSolverMultistep {
+      s.dpmVariant = try Self.choose(
+        "algorithm_type", algorithmType ?? "dpmsolver++",
+        [("dpmsolver++", .ode), ("sde-dpmsolver++", .sde)])
+      s.solverType = try Self.choose(
+        "solver_type", solverType ?? "midpoint", [("midpoint", .midpoint), ("heun", .heun)])
+      s.solverOrder = solverOrder ?? 2
+      guard s.solverOrder == 1 || s.solverOrder == 2 else {
+        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
+      }
+      s.lowerOrderFinal = lowerOrderFinal ?? true
+      if let v = varianceType { throw .unsupported(key: "variance_type", value: v) }
+    }
+    if kind == .uniPC {
+      s.uniPCVariant = try Self.choose(
+        "solver_type", solverType ?? "bh2", [("bh1", .bh1), ("bh2", .bh2)])
+      s.solverOrder = solverOrder ?? 2
+      guard s.solverOrder == 1 || s.solverOrder == 2 else {
+        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
+      }
+      s.lowerOrderFinal = lowerOrderFinal ?? true
+      if predictX0 == false { throw .unsupported(key: "predict_x0", value: "false") }
+      if let d = disableCorrector, !d.isEmpty {
+        throw .unsupported(key: "disable_corrector", value: "\(d)")
+      }
+    }
+    try rejectUnimplemented()
+    return s
+  }
+
+  private func rejectUnimplemented() throws(ConfigError) {
+    let flags: [(String, Bool?)] = [
+      ("use_exponential_sigmas", useExponentialSigmas), ("use_beta_sigmas", useBetaSigmas),
+      ("use_lu_lambdas", useLuLambdas), ("euler_at_final", eulerAtFinal),
+    ]
+    for (key, value) in flags where value == true {
+      throw .unsupported(key: key, value: "true")
+    }
+    if let f = finalSigmasType, f != "zero" {
+      throw .unsupported(key: "final_sigmas_type", value: f)
+    }
+    if let i = interpolationType, i != "linear" {
+      throw .unsupported(key: "interpolation_type", value: i)
+    }
+    if let t = timestepType, t != "discrete" { throw .unsupported(key: "timestep_type", value: t) }
+  }
+
+  private static func choose<T>(_ key: String, _ value: String, _ options: [(String, T)])
+    throws(ConfigError) -> T
+  {
+    guard let hit = options.first(where: { $0.0 == value }) else {
+      throw .unknownValue(key: key, value: value, valid: options.map(\.0))
+    }
+    return hit.1
+  }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import NN
+import Tensors
+
+/// A model folder in diffusers layout: `config.json` + `diffusion_pytorch_model.safetensors`.
+/// Conv weights are OIHW on disk (PyTorch) and OHWI in memory (NHWC kernels): transposed here.
+public enum UNetCheckpoint {
+  public static let weightsFile = "diffusion_pytorch_model.safetensors"
+  public static let configFile = "config.json"
+
+  public enum LoadError: Error, CustomStringConvertible {
+    case missingTensor(key: String, file: String)
+    case shapeMismatch(key: String, expected: [Int], found: [Int], file: String)
+    case unexpectedTensors(keys: [String], file: String)
+
+    public var description: String {
+      switch self {
+      case .missingTensor(let key, let file): "\(file): tensor \(key) is missing"
+      case .shapeMismatch(let key, let e, let f, let file):
+        "\(file): tensor \(key) has shape \(f), the model expects \(e)"
+      case .unexpectedTensors(let keys, let file):
+        "\(file): tensors the model does not have: \(keys.prefix(5).joined(separator: ", "))"
+          + (keys.count > 5 ? " (+\(keys.count - 5) more)" : "")
+      }
+    }
+  }
+
+  /// OHWI → OIHW for 4-D tensors (conv weights); others unchanged.
+  static func toFile(_ t: Tensor) -> Tensor {
+    t.rank == 4 ? t.permuted([0, 3, 1, 2]).contiguous() : t
+  }
+
+  /// OIHW → OHWI.
+  static func fromFile(_ t: Tensor) -> Tensor {
+    t.rank == 4 ? t.permuted([0, 2, 3, 1]).contiguous() : t
+  }
+
+  /// Writes the model's weights (or `override` values for the same keys, e.g. EMA weights) and
+  /// config into `directory`, each file atomically.
+  public static func save(
+    _ model: UNet2DConditionModel, to directory: URL, weights override: [String: Tensor]? = nil,
+    extraMetadata: [String: String] = [:]
+  ) throws {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let entries = model.namedParameters().map { name, p in
+      toFile(override?[name] ?? p.value.detached()).safeTensorsEntry(name: name)
+    }
+    var metadata = ["format": "pt"]
+    metadata.merge(extraMetadata) { $1 }
+    try SafeTensors.write(
+      entries, metadata: metadata, to: directory.appendingPathComponent(weightsFile))
+    try AtomicFile.write(
+      try model.config.jsonData(), to: directory.appendingPathComponent(configFile))
+  }
+
+  /// Reads `config.json` and builds the model with the file's weights.
+  public static func load(from directory: URL) throws -> UNet2DConditionModel {
+    let configURL = directory.appendingPathComponent(configFile)
+    let config = try UNetConfig(
+      diffusersJSON: try Data(contentsOf: configURL), file: configURL.path)
+    var rng = RandomStream(seed: 0, name: "init")
+    let model = try UNet2DConditionModel(config, stream: &rng)
+    try loadWeights(into: model, from: directory.appendingPathComponent(weightsFile))
+    return model
+  }
+
+  /// Assigns every parameter from a safetensors file, strictly: each key present with its shape,
+  /// and no key the model lacks.
+  public static func loadWeights(into model: any Module, from url: URL) throws {
+    let file = try SafeTensorsFile(contentsOf: url)
+    let named = model.namedParameters()
+    var seen = Set<String>()
+    for (name, p) in named {
+      guard file.names.contains(name) else {
+        throw LoadError.missingTensor(key: name, file: url.path)
+      }
+      let t = fromFile(try Tensor(safeTensors: file, name: name))
+      guard t.shape == p.shape else {
+        throw LoadError.shapeMismatch(
+          key: name,
+          expected: p.shape.count == 4
+            ? [p.shape[0], p.shape[3], p.shape[1], p.shape[2]] : p.shape,
+          found: try file.info(name).shape, file: url.path)
+      }
+      p.assign(t)
+      seen.insert(name)
+    }
+    let extra = file.names.filter { !seen.contains($0) }
+    if !extra.isEmpty { throw LoadError.unexpectedTensors(keys: extra, file: url.path) }
+  }
+}

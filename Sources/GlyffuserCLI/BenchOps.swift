@@ -1,0 +1,202 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Tensors
+
+/// `glyffuser bench ops`: per op / shape / dtype / direction timings on the shapes the U-Net uses,
+/// with the keys `scripts/peers/bench_ops.py` (PyTorch CPU) prints, so `make bench-ops` can join
+/// them. The key grammar is documented at the top of that script.
+struct BenchOpsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ops", abstract: "Time each op per shape, dtype and direction.")
+
+  @Flag(help: "One JSON object per line instead of a table.") var json = false
+  @Option(help: "Comma-separated ops: conv2d,attention,linear,groupnorm,silu,add.")
+  var ops = "conv2d,attention,linear,groupnorm,silu,add"
+  @Option(help: "Comma-separated dtypes (default: f32, plus bf16 where the CPU has native bf16).")
+  var dtypes: String?
+  @Option(help: "Timed repetitions (the median is reported).") var repeats = 5
+  @Option(help: "Untimed warm-up calls.") var warmup = 2
+
+  static let convShapes = [
+    "B32 C64 64x64 k3", "B32 C128 32x32 k3", "B32 C256 16x16 k3",
+    "B32 C64->128 32x32 k1", "B32 C128->256 16x16 k1",
+    "B32 C64 64x64 k3 s2", "B32 C128 32x32 k3 s2",
+  ]
+  static let attentionShapes = [
+    "B32 T256 C256 H4", "B32 T1024 C128 H2", "B32 T256 C256 H4 L77", "B32 T1024 C128 H2 L77",
+  ]
+  static let linearShapes = ["B32x1024 128->512", "B32x256 256->1024", "B32x77 768->256"]
+  static let mapShapes = ["B32 C64 64x64", "B32 C128 32x32", "B32 C256 16x16"]
+
+  func run() throws {
+    let selected = Set(ops.split(separator: ",").map(String.init))
+    let precisions =
+      (dtypes?.split(separator: ",").compactMap { Precision(rawValue: String($0)) })
+      ?? (CPUFeatures.bf16IsFast ? [.f32, .bf16] : [.f32])
+    var rng = RandomStream(seed: 0, name: "bench")
+    func randn(_ s: [Int]) -> Tensor { Tensor.randomNormal(s, stream: &rng) }
+    var cases: [BenchCase] = []
+    if selected.contains("conv2d") {
+      for key in Self.convShapes {
+        let (n, cin, cout, h, w, k, s) = Self.parseConv(key)
+        let x = randn([n, h, w, cin])
+        let wt = randn([cout, k, k, cin]) * 0.05
+        let b = randn([cout])
+        let oh = (h + 2 * (k / 2) - k) / s + 1
+        let flops = 2.0 * Double(n * oh * oh * cout * cin * k * k)
+        cases.append(
+          BenchCase(op: "conv2d", shape: key, flops: flops, inputs: [x, wt, b]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], stride: s, padding: k / 2)
+          })
+      }
+    }
+    if selected.contains("attention") {
+      for key in Self.attentionShapes {
+        let p = key.split(separator: " ")
+        let n = Int(p[0].dropFirst())!
+        let t = Int(p[1].dropFirst())!
+        let c = Int(p[2].dropFirst())!
+        let heads = Int(p[3].dropFirst())!
+        let l = p.count > 4 ? Int(p[4].dropFirst())! : t
+        let q = randn([n, t, c])
+        let kk = randn([n, l, c])
+        let v = randn([n, l, c])
+        var mask: Tensor? = nil
+        if p.count > 4 {
+          // Last quarter of each row's keys masked, as the peer script.
+          mask = Tensor(
+            shape: [n, l], scalars: (0..<(n * l)).map { ($0 % l) < l - l / 4 ? 1 : 0 })
+        }
+        let m = mask
+        cases.append(
+          BenchCase(
+            op: "attention", shape: key, flops: 4.0 * Double(n * t * l * c), inputs: [q, kk, v]
+          ) {
+            Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: heads, keyMask: m)
+          })
+      }
+    }
+    if selected.contains("linear") {
+      for key in Self.linearShapes {
+        let p = key.split(separator: " ")
+        let nt = p[0].dropFirst().split(separator: "x").map { Int($0)! }
+        let io = p[1].split(separator: "-").map {
+          Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ">")))!
+        }
+        let x = randn([nt[0] * nt[1], io[0]])
+        let wt = randn([io[1], io[0]]) * 0.05
+        let b = randn([io[1]])
+        cases.append(
+          BenchCase(
+            op: "linear", shape: key, flops: 2.0 * Double(nt[0] * nt[1] * io[0] * io[1]),
+            inputs: [x, wt, b]
+          ) {
+            $0[0].linear(weight: $0[1], bias: $0[2])
+          })
+      }
+    }
+    for key in Self.mapShapes {
+      let p = key.split(separator: " ")
+      let n = Int(p[0].dropFirst())!
+      let c = Int(p[1].dropFirst())!
+      let hw = p[2].split(separator: "x").map { Int($0)! }
+      let x = randn([n, hw[0], hw[1], c])
+      if selected.contains("groupnorm") {
+        cases.append(
+          BenchCase(
+            op: "groupnorm", shape: key + " G32", flops: nil,
+            inputs: [x, Tensor.ones([c]), Tensor.zeros([c])]
+          ) {
+            $0[0].groupNorm(groups: 32, gamma: $0[1], beta: $0[2], silu: true)
+          })
+      }
+      if selected.contains("silu") {
+        cases.append(BenchCase(op: "silu", shape: key, flops: nil, inputs: [x]) { $0[0].silu() })
+      }
+      if selected.contains("add") {
+        cases.append(
+          BenchCase(op: "add", shape: key, flops: nil, inputs: [x, randn(x.shape)]) {
+            $0[0] + $0[1]
+          })
+      }
+    }
+    for precision in precisions {
+      for c in cases {
+        if precision == .bf16 && c.flops == nil { continue }
+        for (direction, ms) in c.measure(precision: precision, warmup: warmup, repeats: repeats) {
+          let passes = direction == "fwd" ? 1.0 : direction == "bwd" ? 2.0 : 3.0
+          let gflops = c.flops.map { $0 * passes / (ms * 1e6) }
+          if json {
+            let g = gflops.map { String(format: "%.2f", $0) } ?? "null"
+            print(
+              #"{"op": "\#(c.op)", "shape": "\#(c.shape)", "dtype": "\#(precision.rawValue)", "direction": "\#(direction)", "ms": \#(String(format: "%.4f", ms)), "gflops": \#(g)}"#
+            )
+          } else {
+            let g = gflops.map { String(format: "%8.1f GFLOP/s", $0) } ?? ""
+            print(
+              "\(c.op.padding(toLength: 10, withPad: " ", startingAt: 0)) \(c.shape.padding(toLength: 24, withPad: " ", startingAt: 0)) \(precision.rawValue) \(direction.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%9.3f ms", ms)) \(g)"
+            )
+          }
+        }
+      }
+    }
+  }
+
+  static func parseConv(_ key: String) -> (Int, Int, Int, Int, Int, Int, Int) {
+    let p = key.split(separator: " ")
+    let n = Int(p[0].dropFirst())!
+    let ch = p[1].dropFirst().components(separatedBy: "->").map { Int($0)! }
+    let hw = p[2].split(separator: "x").map { Int($0)! }
+    let k = Int(p[3].dropFirst())!
+    let s = p.count > 4 ? Int(p[4].dropFirst())! : 1
+    return (n, ch[0], ch.last!, hw[0], hw[1], k, s)
+  }
+}
+
+/// One op on fixed inputs, timed forward, backward (graph built once) and both.
+struct BenchCase {
+  let op: String
+  let shape: String
+  /// Forward FLOPs (nil for memory-bound ops).
+  let flops: Double?
+  let inputs: [Tensor]
+  let body: ([Tensor]) -> Tensor
+
+  init(
+    op: String, shape: String, flops: Double?, inputs: [Tensor],
+    _ body: @escaping ([Tensor]) -> Tensor
+  ) {
+    self.op = op
+    self.shape = shape
+    self.flops = flops
+    self.inputs = inputs
+    self.body = body
+  }
+
+  static func median(_ warmup: Int, _ repeats: Int, _ f: () -> Void) -> Double {
+    for _ in 0..<warmup { f() }
+    var t: [Double] = []
+    for _ in 0..<repeats {
+      let s = DispatchTime.now().uptimeNanoseconds
+      f()
+      t.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
+    }
+    return t.sorted()[t.count / 2]
+  }
+
+  func measure(precision: Precision, warmup: Int, repeats: Int) -> [(String, Double)] {
+    ComputePrecision.with(precision) {
+      let fwd = Self.median(warmup, repeats) { _ = withNoGrad { body(inputs) } }
+      let tracked = inputs.map { $0.requiringGrad() }
+      let out = body(tracked)
+      let seed = Tensor.ones(out.shape)
+      let bwd = Self.median(warmup, repeats) { out.backward(seed: seed) }
+      let both = Self.median(warmup, repeats) {
+        let o = body(inputs.map { $0.requiringGrad() })
+        o.backward(seed: seed)
+      }
+      return [("fwd", fwd), ("bwd", bwd), ("fwd+bwd", both)]
+    }
+  }
+}

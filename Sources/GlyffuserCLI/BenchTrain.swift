@@ -1,0 +1,58 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import NN
+import Tensors
+
+/// `glyffuser bench train`: training throughput of a preset on random data (no data set needed):
+/// forward, backward, gradient clipping and an AdamW step per iteration.
+struct BenchTrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train", abstract: "Training throughput (img/s) of a U-Net preset.")
+
+  @Option(help: "Preset: tiny, small, glyffuser.") var preset = "tiny"
+  @Option(help: "Images per step.") var batch = 32
+  @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 5
+  @Option(help: "Text tokens per caption.") var tokens = 16
+  @Option(help: "Compute precision: f32 or bf16 (default: bf16 where the CPU has it).")
+  var precision: String?
+  @Flag(help: "One JSON object instead of text.") var json = false
+
+  func run() throws {
+    let config = try UNetConfig.preset(named: preset)
+    var rng = RandomStream(seed: 0, name: "init")
+    let model = try UNet2DConditionModel(config, stream: &rng)
+    let opt = AdamW(model)
+    let p = precision.flatMap(Precision.init(rawValue:)) ?? ComputePrecision.current
+    var data = RandomStream(seed: 0, name: "data")
+    let s = config.sampleSize
+    let x = Tensor.randomNormal([batch, s, s, 1], stream: &data)
+    let eps = Tensor.randomNormal([batch, s, s, 1], stream: &data)
+    let text = Tensor.randomNormal([batch, tokens, config.textDim], stream: &data)
+    let t = (0..<batch).map { Float(($0 * 37) % 1000) }
+    var times: [Double] = []
+    ComputePrecision.with(p) {
+      for i in 0..<(steps + 2) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let loss = model(x, timesteps: t, text: text, mask: nil).mseLoss(eps)
+        model.zeroGrad()
+        loss.backward()
+        clipGradNorm(model.parameters, maxNorm: 1)
+        opt.step(lr: 1e-4)
+        let sec = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if i >= 2 { times.append(sec) }
+      }
+    }
+    let median = times.sorted()[times.count / 2]
+    let imgs = Double(batch) / median
+    if json {
+      print(
+        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount)}"#
+      )
+    } else {
+      print(
+        "train \(preset) batch \(batch) \(p.rawValue): \(String(format: "%.3f", median)) s/step, "
+          + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters")
+    }
+  }
+}

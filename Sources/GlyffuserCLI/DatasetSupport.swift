@@ -1,0 +1,107 @@
+import Foundation
+import GlyphData
+
+/// A failure at run time (bad input files, write errors): printed as "Error: …", exit code 1,
+/// without the usage text ArgumentParser adds to `ValidationError`.
+struct DatasetCLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Set by SIGINT/SIGTERM while a build runs, so the build stops and removes its temporary
+/// directory instead of dying half-way (the previous data set is never touched either way).
+final class InterruptFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var set = false
+  private var sources: [DispatchSourceSignal] = []
+  /// A serial (overcommitting) queue: the global pool may be busy with the render workers.
+  private let queue = DispatchQueue(label: "glyffuser.signals")
+
+  init() {
+    for sig in [SIGINT, SIGTERM] {
+      signal(sig, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+      source.setEventHandler { [weak self] in self?.lock.withLock { self?.set = true } }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
+  var isSet: Bool { lock.withLock { set } }
+}
+
+/// A one-line progress bar on stderr, redrawn at most ~10 times a second.
+final class ProgressBar: @unchecked Sendable {
+  private let label: String
+  private let lock = NSLock()
+  private let start = Date()
+  private var lastDraw = Date.distantPast
+  private var drawn = false
+
+  init(label: String) { self.label = label }
+
+  func update(_ done: Int, _ total: Int) {
+    lock.withLock {
+      let now = Date()
+      guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+      lastDraw = now
+      let width = 30
+      let fraction = total > 0 ? Double(done) / Double(total) : 1
+      let filled = Int(fraction * Double(width))
+      let bar =
+        String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+      let elapsed = now.timeIntervalSince(start)
+      let rate = elapsed > 0 ? Double(done) / elapsed : 0
+      let line = String(
+        format: "\r%@ [%@] %d/%d %3.0f%% %.0f/s", label, bar, done, total, fraction * 100, rate)
+      FileHandle.standardError.write(Data(line.utf8))
+      drawn = true
+    }
+  }
+
+  func finish() {
+    lock.withLock { if drawn { FileHandle.standardError.write(Data("\n".utf8)) } }
+  }
+}
+
+/// The text `glyffuser dataset info` prints.
+struct DatasetSummary {
+  let manifest: DatasetManifest
+  let dataset: GlyphDataset
+
+  var text: String {
+    let m = manifest
+    var lines: [String] = []
+    lines.append(
+      "glyphs: \(dataset.count) at \(dataset.size)x\(dataset.size) (margin \(m.margin), \(m.centering) centring)"
+    )
+    lines.append("split: \(m.trainCount) train, \(m.validationCount) validation")
+    lines.append("font: \(m.fontFamily) (face \(m.fontFaceIndex) of \(m.fontPath))")
+    lines.append(
+      "unihan: \(m.unihanSource), ranges \(m.ranges.joined(separator: ", "))"
+        + (m.limit.map { ", limit \($0)" } ?? ""))
+    lines.append("definitions in range: \(m.definitions)")
+    let chars = dataset.captions.map(\.count).sorted()
+    let words = dataset.captions.map { $0.split(separator: " ").count }.sorted()
+    if !chars.isEmpty {
+      func stats(_ v: [Int]) -> String {
+        let mean = Double(v.reduce(0, +)) / Double(v.count)
+        let p95 = v[min(v.count - 1, Int(Double(v.count) * 0.95))]
+        return "min \(v.first!), median \(v[v.count / 2]), mean "
+          + String(format: "%.1f", mean) + ", p95 \(p95), max \(v.last!)"
+      }
+      lines.append("caption characters: \(stats(chars))")
+      lines.append("caption words: \(stats(words))")
+    }
+    func list(_ name: String, _ items: [String]) {
+      let shown = items.prefix(12).joined(separator: " ")
+      lines.append(
+        "skipped, \(name): \(items.count)"
+          + (items.isEmpty ? "" : " (\(shown)\(items.count > 12 ? " …" : ""))"))
+    }
+    list("empty caption", m.emptyCaptions)
+    list("not in font", m.missingGlyphs)
+    list("blank glyph", m.blankGlyphs)
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,1 +1,0 @@
-// GlyphData module.

@@ -1,0 +1,72 @@
+import Foundation
+import Imaging
+import Tensors
+
+/// A built data set loaded in one go from its `glyphs.safetensors` shard: for training.
+public struct GlyphDataset: Sendable {
+  /// count × size × size bytes, row-major, 0 = black ink, 255 = white.
+  public let images: [UInt8]
+  public let count: Int
+  /// Images are size × size.
+  public let size: Int
+  public let captions: [String]
+  public let codepoints: [UInt32]
+  public let splits: [DatasetSplit]
+
+  /// Reads `directory/glyphs.safetensors` and checks that every list has `count` entries.
+  public init(contentsOf directory: URL) throws {
+    let url = directory.appendingPathComponent(DatasetBuilder.shardFileName)
+    func fail(_ why: String) -> GlyphDataError { .malformedDataset(path: url.path, reason: why) }
+    let file: SafeTensorsFile
+    do {
+      file = try SafeTensorsFile(contentsOf: url)
+    } catch {
+      throw fail("\(error)")
+    }
+    guard let info = try? file.info("images") else { throw fail("no tensor \"images\"") }
+    guard info.dtype == .u8, info.shape.count == 3, info.shape[1] == info.shape[2] else {
+      throw fail("\"images\" is \(info.dtype) \(info.shape), expected U8 [N, S, S]")
+    }
+    guard let json = file.metadata[DatasetBuilder.shardMetadataKey],
+      let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    else { throw fail("metadata key \"\(DatasetBuilder.shardMetadataKey)\" missing or not JSON") }
+    guard let cps = object["codepoints"] as? [Int] else { throw fail("field codepoints") }
+    guard let captions = object["captions"] as? [String] else { throw fail("field captions") }
+    guard let splitNames = object["splits"] as? [String] else { throw fail("field splits") }
+    let count = info.shape[0]
+    guard cps.count == count, captions.count == count, splitNames.count == count else {
+      throw fail(
+        "\(count) images but \(cps.count) codepoints, \(captions.count) captions, "
+          + "\(splitNames.count) splits")
+    }
+    var splits: [DatasetSplit] = []
+    splits.reserveCapacity(count)
+    for (i, name) in splitNames.enumerated() {
+      guard let split = DatasetSplit(rawValue: name) else { throw fail("splits[\(i)] = \(name)") }
+      splits.append(split)
+    }
+    guard cps.allSatisfy({ $0 >= 0 && $0 <= 0x10FFFF }) else { throw fail("code point range") }
+    self.images = try file.uint8s("images")
+    self.count = count
+    self.size = info.shape[1]
+    self.captions = captions
+    self.codepoints = cps.map { UInt32($0) }
+    self.splits = splits
+  }
+
+  /// Image `index` as a greyscale raster.
+  public func image(at index: Int) -> RasterImage {
+    let n = size * size
+    return RasterImage(
+      width: size, height: size, format: .grey,
+      pixels: Array(images[(index * n)..<((index + 1) * n)]))
+  }
+
+  /// Positions of `codepoint`, or nil.
+  public func index(of codepoint: UInt32) -> Int? { codepoints.firstIndex(of: codepoint) }
+
+  /// Positions of the items in `split`, in data-set order.
+  public func indices(in split: DatasetSplit) -> [Int] {
+    splits.indices.filter { splits[$0] == split }
+  }
+}

@@ -1,0 +1,175 @@
+/// Binary ops with NumPy broadcasting and the matching gradient reduction ("sum to shape").
+public enum BinaryOp: Sendable {
+  case add, sub, mul, div
+
+  @inline(__always)
+  func apply(_ a: Vec8, _ b: Vec8) -> Vec8 {
+    switch self {
+    case .add: a + b
+    case .sub: a - b
+    case .mul: a * b
+    case .div: a / b
+    }
+  }
+}
+
+extension Tensor {
+  /// Element-wise `a op b` with broadcasting; dense fp32 result, no autodiff.
+  static func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+    let a = a.contiguous(dtype: .f32)
+    let b = b.contiguous(dtype: .f32)
+    let outShape = a.shape == b.shape ? a.shape : ShapeMath.broadcast(a.shape, b.shape)
+    let out = Tensor(uninitializedShape: outShape)
+    let n = out.scalarCount
+    if n == 0 { return out }
+    let pa = a.floatPointer
+    let pb = b.floatPointer
+    let po = out.floatPointer
+    switch op {
+    case .add where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 + $1 }
+    case .sub where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 - $1 }
+    case .mul where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 * $1 }
+    case .div where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 / $1 }
+    default:
+      if b.scalarCount == 1 && outShape == a.shape {
+        let s = Vec8(repeating: pb[0])
+        ElementwiseKernels.map(n, pa, po) { op.apply($0, s) }
+      } else if a.scalarCount == 1 && outShape == b.shape {
+        let s = Vec8(repeating: pa[0])
+        ElementwiseKernels.map(n, pb, po) { op.apply(s, $0) }
+      } else {
+        broadcastGeneral(a, b, out, op)
+      }
+    }
+    return out
+  }
+
+  /// General broadcast: rows of the innermost dimension, each with stride 0 or 1 per operand.
+  private static func broadcastGeneral(_ a: Tensor, _ b: Tensor, _ out: Tensor, _ op: BinaryOp) {
+    let shape = out.shape
+    let rank = shape.count
+    let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
+    let sb = ShapeMath.broadcastStrides(b.shape, to: shape)
+    let inner = shape[rank - 1]
+    let ia = sa[rank - 1]
+    let ib = sb[rank - 1]
+    let rows = out.scalarCount / inner
+    let pa = SendablePointer(a.floatPointer)
+    let pb = SendablePointer(b.floatPointer)
+    let po = SendablePointer(out.floatPointer)
+    let rowsPerChunk = max(1, (1 << 14) / max(inner, 1))
+    Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
+      for row in r {
+        // Offsets of this row in a and b from its multi-index.
+        var rem = row
+        var oa = 0
+        var ob = 0
+        for d in stride(from: rank - 2, through: 0, by: -1) {
+          let i = rem % shape[d]
+          rem /= shape[d]
+          oa += i * sa[d]
+          ob += i * sb[d]
+        }
+        let x = pa.pointer + oa
+        let y = pb.pointer + ob
+        let z = po.pointer + row * inner
+        var j = 0
+        if ia == 1 && ib == 1 {
+          while j + 8 <= inner {
+            let va = UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+            let vb = UnsafeRawPointer(y + j).loadUnaligned(as: Vec8.self)
+            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
+            j += 8
+          }
+        } else if ia == 1 && ib == 0 {
+          let vb = Vec8(repeating: y[0])
+          while j + 8 <= inner {
+            let va = UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
+            j += 8
+          }
+        } else if ia == 0 && ib == 1 {
+          let va = Vec8(repeating: x[0])
+          while j + 8 <= inner {
+            let vb = UnsafeRawPointer(y + j).loadUnaligned(as: Vec8.self)
+            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
+            j += 8
+          }
+        }
+        while j < inner {
+          z[j] = op.apply(Vec8(repeating: x[j * ia]), Vec8(repeating: y[j * ib]))[0]
+          j += 1
+        }
+      }
+    }
+  }
+
+  /// Sums a dense tensor down to `target` (a shape it was broadcast from): the gradient of a
+  /// broadcast. Serial over rows in a fixed order, so deterministic.
+  static func sumToShape(_ g: Tensor, _ target: [Int]) -> Tensor {
+    if g.shape == target { return g }
+    let g = g.contiguous(dtype: .f32)
+    let shape = g.shape
+    let rank = shape.count
+    let out = Tensor.zeros(target)
+    if g.scalarCount == 0 { return out }
+    if ShapeMath.count(target) == 1 {
+      out.floatPointer[0] = ElementwiseKernels.sum(g.scalarCount, g.floatPointer)
+      return out
+    }
+    let st = ShapeMath.broadcastStrides(target, to: shape)
+    let inner = shape[rank - 1]
+    let it = st[rank - 1]
+    let rows = g.scalarCount / inner
+    let src = g.floatPointer
+    let dst = out.floatPointer
+    var index = [Int](repeating: 0, count: max(rank - 1, 0))
+    var ot = 0
+    for row in 0..<rows {
+      let x = src + row * inner
+      let z = dst + ot
+      if it == 1 {
+        var j = 0
+        while j + 8 <= inner {
+          let v =
+            UnsafeRawPointer(z + j).loadUnaligned(as: Vec8.self)
+            + UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+          UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
+          j += 8
+        }
+        while j < inner {
+          z[j] += x[j]
+          j += 1
+        }
+      } else {
+        var acc = Vec8(repeating: 0)
+        var j = 0
+        while j + 8 <= inner {
+          acc += UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+          j += 8
+        }
+        var s = acc.sum()
+        while j < inner {
+          s += x[j]
+          j += 1
+        }
+        z[0] += s
+      }
+      var d = rank - 2
+      while d >= 0 {
+        index[d] += 1
+        ot += st[d]
+        if index[d] < shape[d] { break }
+        ot -= st[d] * shape[d]
+        index[d] = 0
+        d -= 1
+      }
+    }
+    return out
+  }
+
+  /// a + b for two dense tensors of one shape (gradient accumulation).
+  static func addDense(_ a: Tensor, _ b: Tensor) -> Tensor {
+    broadcastBinary(a, b, .add)
+  }
+}

@@ -1,0 +1,219 @@
+/// Normalisation kernels over dense fp32 NHWC / row-major data.
+///
+/// GroupNorm (Wu & He 2018) on x[B, P, C] (P = H·W pixels) with G groups of C/G channels:
+///   μ, σ² per (b, g) over P·C/G values; x̂ = (x − μ)/√(σ² + ε); z = γ_c·x̂ + β_c; y = z or silu(z).
+/// VJP, with N = P·C/G and dx̂ = dz·γ:  dx = (1/σ)(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) per group;
+///   dγ_c = Σ dz·x̂, dβ_c = Σ dz; with fused SiLU, dz = dy·σ(z)(1 + z(1 − σ(z))).
+/// Statistics are two-pass (mean, then squared deviations) for accuracy. Work is parallel over
+/// the batch; per-sample partial sums of dγ/dβ are combined in batch order, so results never
+/// depend on the thread count. Loops run over pixels outside and 8 channels at a time inside, with
+/// per-channel arrays padded by 8 so the last vector never reads past the end.
+public enum NormKernels {
+  /// Per-channel vectors of length C, padded to C + 8.
+  @inline(__always)
+  static func padded(_ c: Int, _ f: (Int) -> Float) -> [Float] {
+    (0..<c).map(f) + [Float](repeating: 0, count: 8)
+  }
+
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>, _ i: Int) -> Vec8 {
+    UnsafeRawPointer(p + i).loadUnaligned(as: Vec8.self)
+  }
+
+  @inline(__always)
+  static func store(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Vec8.self)
+  }
+
+  /// Runs `body(c, n)` over channel blocks: n = 8 lanes, or fewer at the tail.
+  @inline(__always)
+  static func channelBlocks(_ C: Int, _ body: (Int, Int) -> Void) {
+    var c = 0
+    while c < C {
+      body(c, min(8, C - c))
+      c += 8
+    }
+  }
+
+  /// Loads n ≤ 8 floats (zeros beyond).
+  @inline(__always)
+  static func loadPartial(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> Vec8 {
+    if n == 8 { return load(p, i) }
+    var v = Vec8(repeating: 0)
+    for j in 0..<n { v[j] = p[i + j] }
+    return v
+  }
+
+  @inline(__always)
+  static func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
+    if n == 8 { return store(v, p, i) }
+    for j in 0..<n { p[i + j] = v[j] }
+  }
+
+  public static func groupNormForward(
+    batch: Int, pixels: Int, channels C: Int, groups: Int, eps: Float,
+    x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    silu: Bool, y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+    rstd: UnsafeMutablePointer<Float>
+  ) {
+    let cg = C / groups
+    let (px, py, pm, pr) = (
+      SendablePointer(x), SendablePointer(y), SendablePointer(mean), SendablePointer(rstd)
+    )
+    let (pg, pb) = (SendablePointer(gamma), SendablePointer(beta))
+    Parallel.forChunks(batch, chunk: 1) { _, r in
+      let b = r.lowerBound
+      let xb = UnsafePointer(px.pointer + b * pixels * C)
+      let yb = py.pointer + b * pixels * C
+      // Pass 1: per-channel sums → group means.
+      var acc = [Float](repeating: 0, count: C + 8)
+      acc.withUnsafeMutableBufferPointer { a in
+        let a = a.baseAddress!
+        for p in 0..<pixels {
+          channelBlocks(C) { c, n in store(load(a, c) + loadPartial(xb, p * C + c, n), a, c) }
+        }
+      }
+      var gMean = [Float](repeating: 0, count: groups)
+      for g in 0..<groups {
+        gMean[g] = acc[(g * cg)..<((g + 1) * cg)].reduce(0, +) / Float(pixels * cg)
+      }
+      // Pass 2: squared deviations from the group mean.
+      let meanC = padded(C) { gMean[$0 / cg] }
+      var sq = [Float](repeating: 0, count: C + 8)
+      meanC.withUnsafeBufferPointer { m in
+        sq.withUnsafeMutableBufferPointer { a in
+          let (m, a) = (m.baseAddress!, a.baseAddress!)
+          for p in 0..<pixels {
+            channelBlocks(C) { c, n in
+              let d = loadPartial(xb, p * C + c, n) - load(m, c)
+              let d2 = n == 8 ? d * d : (d * d).replacing(with: 0, where: lanes(n))
+              store(load(a, c) + d2, a, c)
+            }
+          }
+        }
+      }
+      var rs = [Float](repeating: 0, count: groups)
+      for g in 0..<groups {
+        let v = sq[(g * cg)..<((g + 1) * cg)].reduce(0, +) / Float(pixels * cg)
+        rs[g] = 1 / (v + eps).squareRoot()
+        pm.pointer[b * groups + g] = gMean[g]
+        pr.pointer[b * groups + g] = rs[g]
+      }
+      // Pass 3: y = x·scale + shift (then SiLU), scale = γ/σ, shift = β − μγ/σ.
+      let scale = padded(C) { pg.pointer[$0] * rs[$0 / cg] }
+      let shift = padded(C) { pb.pointer[$0] - gMean[$0 / cg] * rs[$0 / cg] * pg.pointer[$0] }
+      scale.withUnsafeBufferPointer { sc in
+        shift.withUnsafeBufferPointer { sh in
+          let (sc, sh) = (sc.baseAddress!, sh.baseAddress!)
+          for p in 0..<pixels {
+            channelBlocks(C) { c, n in
+              var z = load(sh, c).addingProduct(loadPartial(xb, p * C + c, n), load(sc, c))
+              if silu { z = z * vsigmoid(z) }
+              storePartial(z, yb, p * C + c, n)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  static func lanes(_ n: Int) -> SIMDMask<SIMD8<Int32>> {
+    SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(n))
+  }
+
+  public static func groupNormBackward(
+    batch: Int, pixels: Int, channels C: Int, groups: Int,
+    x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    silu: Bool, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
+  ) {
+    let cg = C / groups
+    let stride = C + 8
+    var partG = [Float](repeating: 0, count: batch * stride)
+    var partB = [Float](repeating: 0, count: batch * stride)
+    let (px, pdy, pdx) = (SendablePointer(x), SendablePointer(dy), SendablePointer(dx))
+    let (pg, pbeta, pm, pr) = (
+      SendablePointer(gamma), SendablePointer(beta), SendablePointer(mean), SendablePointer(rstd)
+    )
+    partG.withUnsafeMutableBufferPointer { pgb in
+      partB.withUnsafeMutableBufferPointer { pbb in
+        let (ppg, ppb) = (SendablePointer(pgb.baseAddress!), SendablePointer(pbb.baseAddress!))
+        Parallel.forChunks(batch, chunk: 1) { _, r in
+          let b = r.lowerBound
+          let base = b * pixels * C
+          let xb = UnsafePointer(px.pointer + base)
+          let dyb = UnsafePointer(pdy.pointer + base)
+          let dxb = pdx.pointer + base
+          let sumDzXhat = ppg.pointer + b * stride
+          let sumDz = ppb.pointer + b * stride
+          let meanC = padded(C) { pm.pointer[b * groups + $0 / cg] }
+          let rstdC = padded(C) { pr.pointer[b * groups + $0 / cg] }
+          let gammaC = padded(C) { pg.pointer[$0] }
+          let betaC = padded(C) { pbeta.pointer[$0] }
+          meanC.withUnsafeBufferPointer { m in
+            rstdC.withUnsafeBufferPointer { s in
+              gammaC.withUnsafeBufferPointer { gm in
+                betaC.withUnsafeBufferPointer { bt in
+                  let (m, s, gm, bt) = (
+                    m.baseAddress!, s.baseAddress!, gm.baseAddress!, bt.baseAddress!
+                  )
+                  @inline(__always) func dzAndXhat(_ p: Int, _ c: Int, _ n: Int) -> (Vec8, Vec8) {
+                    let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
+                    var dz = loadPartial(dyb, p * C + c, n)
+                    if silu {
+                      let z = load(bt, c).addingProduct(xhat, load(gm, c))
+                      let sg = vsigmoid(z)
+                      dz = dz * sg * (1 + z * (1 - sg))
+                    }
+                    return (dz, xhat)
+                  }
+                  for p in 0..<pixels {
+                    channelBlocks(C) { c, n in
+                      let (dz, xhat) = dzAndXhat(p, c, n)
+                      store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
+                      store(load(sumDz, c) + dz, sumDz, c)
+                    }
+                  }
+                  // Group means of dx̂ = dz·γ and of dx̂·x̂, spread back per channel.
+                  var mA = [Float](repeating: 0, count: groups)
+                  var mB = [Float](repeating: 0, count: groups)
+                  for c in 0..<C {
+                    mA[c / cg] += sumDz[c] * gm[c]
+                    mB[c / cg] += sumDzXhat[c] * gm[c]
+                  }
+                  let n = Float(pixels * cg)
+                  let aC = padded(C) { mA[$0 / cg] / n }
+                  let bC = padded(C) { mB[$0 / cg] / n }
+                  aC.withUnsafeBufferPointer { a in
+                    bC.withUnsafeBufferPointer { bb in
+                      let (a, bb) = (a.baseAddress!, bb.baseAddress!)
+                      for p in 0..<pixels {
+                        channelBlocks(C) { c, n in
+                          let (dz, xhat) = dzAndXhat(p, c, n)
+                          let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
+                          storePartial(v, dxb, p * C + c, n)
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for c in 0..<C {
+      var sg: Float = 0
+      var sb: Float = 0
+      for b in 0..<batch {
+        sg += partG[b * stride + c]
+        sb += partB[b * stride + c]
+      }
+      dgamma[c] = sg
+      dbeta[c] = sb
+    }
+  }
+}

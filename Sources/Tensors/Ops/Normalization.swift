@@ -1,0 +1,90 @@
+/// GroupNorm (optionally fused with SiLU) and LayerNorm as differentiable ops; math and VJPs in
+/// `NormKernels` / `RowKernels`.
+extension Tensor {
+  /// GroupNorm over an NHWC tensor `[B, H, W, C]` (or any `[B, …, C]`) with `groups` groups of
+  /// channels; `gamma`, `beta` are `[C]`. With `silu`, returns silu(groupNorm(x)) in one pass, as the
+  /// U-Net's ResNet blocks use it.
+  public func groupNorm(
+    groups: Int, gamma: Tensor, beta: Tensor, eps: Float = 1e-5, silu: Bool = false
+  ) -> Tensor {
+    let C = shape[rank - 1]
+    precondition(C % groups == 0, "groupNorm: \(C) channels are not divisible by \(groups) groups")
+    precondition(gamma.shape == [C] && beta.shape == [C], "groupNorm: gamma/beta must be [\(C)]")
+    let batch = shape[0]
+    let pixels = scalarCount / max(batch * C, 1)
+    let x = contiguous(dtype: .f32)
+    let g = gamma.contiguous(dtype: .f32)
+    let b = beta.contiguous(dtype: .f32)
+    var y = Tensor(uninitializedShape: shape)
+    let mean = Tensor(uninitializedShape: [batch, groups])
+    let rstd = Tensor(uninitializedShape: [batch, groups])
+    NormKernels.groupNormForward(
+      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x.floatPointer,
+      gamma: g.floatPointer, beta: b.floatPointer, silu: silu, y: y.floatPointer,
+      mean: mean.floatPointer, rstd: rstd.floatPointer)
+    let s = shape
+    y.node = GradNode.make(self, gamma, beta, op: "groupNorm") { dy, _ in
+      let dy = dy.contiguous(dtype: .f32)
+      let dx = Tensor(uninitializedShape: s)
+      let dg = Tensor(uninitializedShape: [C])
+      let db = Tensor(uninitializedShape: [C])
+      NormKernels.groupNormBackward(
+        batch: batch, pixels: pixels, channels: C, groups: groups, x: x.floatPointer,
+        gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
+        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
+        dgamma: dg.floatPointer, dbeta: db.floatPointer)
+      return [dx, dg, db]
+    }
+    return y
+  }
+
+  /// LayerNorm over the last dimension; `gamma`, `beta` are `[D]` (nil for no affine).
+  public func layerNorm(gamma: Tensor?, beta: Tensor?, eps: Float = 1e-5) -> Tensor {
+    let d = shape[rank - 1]
+    let rows = scalarCount / max(d, 1)
+    let x = contiguous(dtype: .f32)
+    let g = gamma?.contiguous(dtype: .f32)
+    let b = beta?.contiguous(dtype: .f32)
+    var y = Tensor(uninitializedShape: shape)
+    let mean = Tensor(uninitializedShape: [rows])
+    let rstd = Tensor(uninitializedShape: [rows])
+    RowKernels.layerNormForward(
+      rows: rows, dim: d, eps: eps, x: x.floatPointer, gamma: g?.floatPointer,
+      beta: b?.floatPointer, y: y.floatPointer, mean: mean.floatPointer, rstd: rstd.floatPointer)
+    let s = shape
+    let inputs = [self] + [gamma, beta].compactMap { $0 }
+    y.node = GradNode.make(inputs: inputs, op: "layerNorm") { dy, _ in
+      let dy = dy.contiguous(dtype: .f32)
+      let dx = Tensor(uninitializedShape: s)
+      let dg = Tensor(uninitializedShape: [d])
+      let db = Tensor(uninitializedShape: [d])
+      RowKernels.layerNormBackward(
+        rows: rows, dim: d, x: x.floatPointer, gamma: g?.floatPointer, mean: mean.floatPointer,
+        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
+        dgamma: dg.floatPointer, dbeta: db.floatPointer)
+      var grads: [Tensor?] = [dx]
+      if g != nil { grads.append(dg) }
+      if b != nil { grads.append(db) }
+      return grads
+    }
+    return y
+  }
+
+  /// Softmax along the last dimension.
+  public func softmax() -> Tensor {
+    let d = shape[rank - 1]
+    let rows = scalarCount / max(d, 1)
+    let x = contiguous(dtype: .f32)
+    var y = Tensor(uninitializedShape: shape)
+    RowKernels.softmaxForward(rows: rows, dim: d, x: x.floatPointer, y: y.floatPointer)
+    let saved = y
+    y.node = GradNode.make(self, op: "softmax") { dy in
+      let dy = dy.contiguous(dtype: .f32)
+      let dx = Tensor(uninitializedShape: saved.shape)
+      RowKernels.softmaxBackward(
+        rows: rows, dim: d, y: saved.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer)
+      return [dx]
+    }
+    return y
+  }
+}

@@ -1,0 +1,43 @@
+/// Nearest-neighbour 2× upsampling of NHWC images (the U-Net's up blocks):
+/// y[b, i, j, c] = x[b, ⌊i/2⌋, ⌊j/2⌋, c]; VJP: each input pixel receives the sum of its 2×2 block.
+extension Tensor {
+  public func upsampledNearest2x() -> Tensor {
+    precondition(rank == 4, "upsampledNearest2x expects NHWC, got \(shape)")
+    let (B, H, W, C) = (shape[0], shape[1], shape[2], shape[3])
+    let x = contiguous(dtype: .f32)
+    var y = Tensor(uninitializedShape: [B, 2 * H, 2 * W, C])
+    let (px, py) = (SendablePointer(x.floatPointer), SendablePointer(y.floatPointer))
+    Parallel.forChunks(B * H, chunk: 8) { _, r in
+      for bi in r {
+        let src = px.pointer + bi * W * C
+        let row0 = py.pointer + bi * 2 * (2 * W * C)
+        for j in 0..<W {
+          (row0 + (2 * j) * C).update(from: src + j * C, count: C)
+          (row0 + (2 * j + 1) * C).update(from: src + j * C, count: C)
+        }
+        (row0 + 2 * W * C).update(from: row0, count: 2 * W * C)
+      }
+    }
+    y.node = GradNode.make(self, op: "upsample") { g in
+      let g = g.contiguous(dtype: .f32)
+      let dx = Tensor(uninitializedShape: [B, H, W, C])
+      let (pg, pd) = (SendablePointer(g.floatPointer), SendablePointer(dx.floatPointer))
+      Parallel.forChunks(B * H, chunk: 8) { _, r in
+        for bi in r {
+          let r0 = UnsafePointer(pg.pointer + bi * 2 * (2 * W * C))
+          let r1 = r0 + 2 * W * C
+          let out = pd.pointer + bi * W * C
+          for j in 0..<W {
+            for c in 0..<C {
+              out[j * C + c] =
+                (r0[2 * j * C + c] + r0[(2 * j + 1) * C + c])
+                + (r1[2 * j * C + c] + r1[(2 * j + 1) * C + c])
+            }
+          }
+        }
+      }
+      return [dx]
+    }
+    return y
+  }
+}

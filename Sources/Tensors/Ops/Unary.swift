@@ -1,0 +1,97 @@
+import Foundation
+
+/// Element-wise math with VJPs (y = f(x), ∂L/∂x = ∂L/∂y · f′(x)).
+extension Tensor {
+  /// Applies a vector kernel to a dense fp32 copy; no autodiff.
+  func mapped(_ f: (Vec8) -> Vec8) -> Tensor {
+    let x = contiguous(dtype: .f32)
+    let out = Tensor(uninitializedShape: shape)
+    ElementwiseKernels.map(scalarCount, x.floatPointer, out.floatPointer, f)
+    return out
+  }
+
+  /// f(a, b) on two dense tensors of one shape; no autodiff.
+  static func zipped(_ a: Tensor, _ b: Tensor, _ f: (Vec8, Vec8) -> Vec8) -> Tensor {
+    precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
+    let a = a.contiguous(dtype: .f32)
+    let b = b.contiguous(dtype: .f32)
+    let out = Tensor(uninitializedShape: a.shape)
+    ElementwiseKernels.zip(a.scalarCount, a.floatPointer, b.floatPointer, out.floatPointer, f)
+    return out
+  }
+
+  /// Scalar-at-a-time map for functions without a vector form (erf); no autodiff.
+  func mappedScalar(_ f: (Float) -> Float) -> Tensor {
+    let x = contiguous(dtype: .f32)
+    let out = Tensor(uninitializedShape: shape)
+    let n = scalarCount
+    for i in 0..<n { out.floatPointer[i] = f(x.floatPointer[i]) }
+    return out
+  }
+
+  /// e^x; d/dx = e^x.
+  public func exp() -> Tensor {
+    var y = mapped(vexp)
+    let saved = y
+    y.node = GradNode.make(self, op: "exp") { g in [Tensor.zipped(g, saved) { $0 * $1 }] }
+    return y
+  }
+
+  /// ln x; d/dx = 1/x.
+  public func log() -> Tensor {
+    var y = mappedScalar { Foundation.log($0) }
+    let x = self
+    y.node = GradNode.make(self, op: "log") { g in [Tensor.zipped(g, x) { $0 / $1 }] }
+    return y
+  }
+
+  /// √x; d/dx = 1/(2√x).
+  public func sqrt() -> Tensor {
+    var y = mapped { $0.squareRoot() }
+    let saved = y
+    y.node = GradNode.make(self, op: "sqrt") { g in
+      [Tensor.zipped(g, saved) { $0 / ($1 + $1) }]
+    }
+    return y
+  }
+
+  /// x²; d/dx = 2x.
+  public func squared() -> Tensor {
+    var y = mapped { $0 * $0 }
+    let x = self
+    y.node = GradNode.make(self, op: "squared") { g in
+      [Tensor.zipped(g, x) { 2 * $0 * $1 }]
+    }
+    return y
+  }
+
+  /// |x|; d/dx = sign(x) (0 at 0).
+  public func abs() -> Tensor {
+    var y = mapped { $0.replacing(with: -$0, where: $0 .< 0) }
+    let x = self
+    y.node = GradNode.make(self, op: "abs") { g in
+      [
+        Tensor.zipped(g, x) { g, x in
+          Vec8(repeating: 0).replacing(with: g, where: x .> 0).replacing(with: -g, where: x .< 0)
+        }
+      ]
+    }
+    return y
+  }
+
+  /// min(max(x, lo), hi); gradient passes where lo < x < hi... and at the bounds (as PyTorch).
+  public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
+    var y = mapped {
+      $0.clamped(lowerBound: Vec8(repeating: lo), upperBound: Vec8(repeating: hi))
+    }
+    let x = self
+    y.node = GradNode.make(self, op: "clamp") { g in
+      [
+        Tensor.zipped(g, x) { g, x in
+          Vec8(repeating: 0).replacing(with: g, where: (x .>= lo) .& (x .<= hi))
+        }
+      ]
+    }
+    return y
+  }
+}

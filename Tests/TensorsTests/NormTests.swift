@@ -1,0 +1,111 @@
+import Testing
+
+@testable import Tensors
+
+/// Fast GroupNorm/LayerNorm/softmax/upsample kernels against `ReferenceNorm` (f32, 1e-4 relative)
+/// and finite-difference checks of their VJPs.
+@Suite struct NormTests {
+  static func values(_ n: Int, seed: Int = 1) -> [Float] {
+    (0..<n).map { i in Float(((i + seed) * 7919 + seed * 31) % 1009) / 250 - 2 }
+  }
+
+  static func close(_ a: [Float], _ b: [Float], rtol: Float = 1e-4, atol: Float = 1e-5) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= atol + rtol * abs($1) }
+  }
+
+  @Test(arguments: [
+    (2, 5, 16, 4, false), (3, 7, 12, 3, true), (1, 9, 64, 32, true), (2, 4, 20, 5, false),
+  ])
+  func groupNormMatchesReference(_ shape: (Int, Int, Int, Int, Bool)) {
+    let (B, P, C, G, silu) = shape
+    let x = Self.values(B * P * C)
+    let gamma = Self.values(C, seed: 3).map { $0 / 2 + 1 }
+    let beta = Self.values(C, seed: 5).map { $0 / 4 }
+    let y = Tensor(shape: [B, P, 1, C], scalars: x).groupNorm(
+      groups: G, gamma: Tensor(shape: [C], scalars: gamma), beta: Tensor(shape: [C], scalars: beta),
+      silu: silu)
+    let ref = ReferenceNorm.groupNorm(
+      x, batch: B, pixels: P, channels: C, groups: G, eps: 1e-5, gamma: gamma, beta: beta,
+      silu: silu)
+    #expect(Self.close(y.scalars, ref))
+  }
+
+  @Test(arguments: [false, true])
+  func groupNormGradient(_ silu: Bool) {
+    let x = Tensor(shape: [2, 3, 2, 12], scalars: Self.values(144))
+    let g = Tensor(shape: [12], scalars: Self.values(12, seed: 2).map { $0 / 2 + 1 })
+    let b = Tensor(shape: [12], scalars: Self.values(12, seed: 4).map { $0 / 4 })
+    let r = GradientCheck.check([x, g, b]) { t in
+      t[0].groupNorm(groups: 3, gamma: t[1], beta: t[2], silu: silu)
+    }
+    #expect(r.passed, "\(r)")
+  }
+
+  @Test func layerNormMatchesReferenceAndGradient() {
+    for d in [7, 16, 37] {
+      let x = Self.values(5 * d)
+      let gamma = Self.values(d, seed: 3)
+      let beta = Self.values(d, seed: 9)
+      let y = Tensor(shape: [5, d], scalars: x).layerNorm(
+        gamma: Tensor(shape: [d], scalars: gamma), beta: Tensor(shape: [d], scalars: beta))
+      #expect(
+        Self.close(
+          y.scalars,
+          ReferenceNorm.layerNorm(x, rows: 5, dim: d, eps: 1e-5, gamma: gamma, beta: beta)))
+    }
+    let x = Tensor(shape: [3, 11], scalars: Self.values(33))
+    let g = Tensor(shape: [11], scalars: Self.values(11, seed: 2))
+    let b = Tensor(shape: [11], scalars: Self.values(11, seed: 7))
+    let r = GradientCheck.check([x, g, b]) { t in t[0].layerNorm(gamma: t[1], beta: t[2]) }
+    #expect(r.passed, "\(r)")
+  }
+
+  @Test func softmaxMatchesReferenceAndGradient() {
+    for d in [3, 8, 77] {
+      let x = Self.values(4 * d).map { $0 * 3 }
+      let y = Tensor(shape: [4, d], scalars: x).softmax()
+      #expect(Self.close(y.scalars, ReferenceNorm.softmax(x, rows: 4, dim: d)))
+    }
+    let r = GradientCheck.check([Tensor(shape: [3, 10], scalars: Self.values(30))]) {
+      $0[0].softmax()
+    }
+    #expect(r.passed, "\(r)")
+  }
+
+  @Test func upsampleMatchesReferenceAndGradient() {
+    let x = Self.values(2 * 3 * 5 * 4)
+    let y = Tensor(shape: [2, 3, 5, 4], scalars: x).upsampledNearest2x()
+    #expect(y.shape == [2, 6, 10, 4])
+    #expect(
+      y.scalars == ReferenceNorm.upsampleNearest2x(x, batch: 2, height: 3, width: 5, channels: 4))
+    let r = GradientCheck.check([Tensor(shape: [1, 2, 3, 2], scalars: Self.values(12))]) {
+      $0[0].upsampledNearest2x()
+    }
+    #expect(r.passed)
+  }
+
+  @Test func embeddingAndMSEGradients() {
+    let table = Tensor(shape: [5, 3], scalars: Self.values(15))
+    let r = GradientCheck.check([table]) { $0[0].gatherRows([4, 0, 4, 2]) }
+    #expect(r.passed)
+    let a = Tensor(shape: [2, 3], scalars: Self.values(6))
+    let b = Tensor(shape: [2, 3], scalars: Self.values(6, seed: 9))
+    #expect(GradientCheck.check([a, b]) { $0[0].mseLoss($0[1]) }.passed)
+  }
+
+  @Test func groupNormIsThreadCountIndependent() {
+    // Batch-parallel with per-sample partials summed in order: the same bits as one thread.
+    let x = Tensor(shape: [4, 8, 8, 32], scalars: Self.values(8192))
+    let g = Tensor.ones([32])
+    let b = Tensor.zeros([32])
+    func run() -> [Float] {
+      let xt = x.requiringGrad()
+      let y = xt.groupNorm(groups: 8, gamma: g, beta: b, silu: true)
+      (y * y).sum().backward()
+      return y.scalars + xt.grad!.scalars + [y.sum().item]
+    }
+    let one = Parallel.withThreadCount(1) { run() }
+    let four = Parallel.withThreadCount(4) { run() }
+    #expect(one == four)
+  }
+}
