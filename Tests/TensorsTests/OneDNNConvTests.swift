@@ -28,7 +28,7 @@ func oneDNNRelativeError(_ fast: [Float], _ reference: [Float]) -> Float {
   return maxRef > 0 ? maxDiff / maxRef : maxDiff
 }
 
-func oneDNNRoundedToBF16(_ x: [Float]) -> [Float] { x.map(roundedToBF16) }
+func oneDNNRoundedToBF16(_ x: [Float]) -> [Float] { x.map(oneDNNRoundToBF16) }
 
 let oneDNNConvCases: [Conv2dGeometry] = [
   Conv2dGeometry(
@@ -50,7 +50,7 @@ let oneDNNConvCases: [Conv2dGeometry] = [
 
 /// Operands for one geometry; `bf16` rounds them first (the reference then sees what the
 /// bf16 kernel multiplies).
-struct ConvOperands {
+struct OneDNNConvOperands {
   var x, w, b, dy: [Float]
   init(_ g: Conv2dGeometry, seed: UInt64) {
     x = oneDNNTestValues(g.inputCount, seed: seed)
@@ -58,7 +58,7 @@ struct ConvOperands {
     b = oneDNNTestValues(g.outChannels, seed: seed + 2)
     dy = oneDNNTestValues(g.outputCount, seed: seed + 3)
   }
-  var roundedToBF16: ConvOperands {
+  var oneDNNRoundToBF16: OneDNNConvOperands {
     var r = self
     r.x = oneDNNRoundedToBF16(x)
     r.w = oneDNNRoundedToBF16(w)
@@ -67,33 +67,38 @@ struct ConvOperands {
   }
 }
 
-func referenceForward(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool) -> [Float] {
+func oneDNNReferenceForward(_ g: Conv2dGeometry, _ o: OneDNNConvOperands, bias: Bool) -> [Float] {
   var y = [Float](repeating: .nan, count: g.outputCount)
   ReferenceKernels.conv2dForward(
     g, input: o.x, weight: o.w, bias: bias ? o.b : nil, output: &y)
   return y
 }
 
-func fastForward(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool, _ p: Precision) -> [Float] {
+func oneDNNFastForward(_ g: Conv2dGeometry, _ o: OneDNNConvOperands, bias: Bool, _ p: Precision)
+  -> [Float]
+{
   var y = [Float](repeating: .nan, count: g.outputCount)
   OneDNN.conv2dForward(
     g, input: o.x, weight: o.w, bias: bias ? o.b : nil, output: &y, precision: p)
   return y
 }
 
-func referenceBackwardData(_ g: Conv2dGeometry, _ o: ConvOperands) -> [Float] {
+func oneDNNReferenceBackwardData(_ g: Conv2dGeometry, _ o: OneDNNConvOperands) -> [Float] {
   var dx = [Float](repeating: .nan, count: g.inputCount)
   ReferenceKernels.conv2dBackwardData(g, gradOutput: o.dy, weight: o.w, gradInput: &dx)
   return dx
 }
 
-func fastBackwardData(_ g: Conv2dGeometry, _ o: ConvOperands, _ p: Precision) -> [Float] {
+func oneDNNFastBackwardData(_ g: Conv2dGeometry, _ o: OneDNNConvOperands, _ p: Precision) -> [Float]
+{
   var dx = [Float](repeating: .nan, count: g.inputCount)
   OneDNN.conv2dBackwardData(g, gradOutput: o.dy, weight: o.w, gradInput: &dx, precision: p)
   return dx
 }
 
-func referenceBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands) -> (w: [Float], b: [Float]) {
+func oneDNNReferenceBackwardWeights(_ g: Conv2dGeometry, _ o: OneDNNConvOperands) -> (
+  w: [Float], b: [Float]
+) {
   var dw = [Float](repeating: .nan, count: g.weightCount)
   var db = [Float](repeating: .nan, count: g.outChannels)
   ReferenceKernels.conv2dBackwardWeights(
@@ -101,7 +106,9 @@ func referenceBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands) -> (w: [Fl
   return (dw, db)
 }
 
-func fastBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool, _ p: Precision)
+func oneDNNFastBackwardWeights(
+  _ g: Conv2dGeometry, _ o: OneDNNConvOperands, bias: Bool, _ p: Precision
+)
   -> (w: [Float], b: [Float])
 {
   var dw = [Float](repeating: .nan, count: g.weightCount)
@@ -119,24 +126,25 @@ func fastBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool, _ p
 @Suite struct OneDNNConvTests {
   @Test(arguments: oneDNNConvCases, [false, true])
   func forwardF32(_ g: Conv2dGeometry, bias: Bool) {
-    let o = ConvOperands(g, seed: 11)
+    let o = OneDNNConvOperands(g, seed: 11)
     let err = oneDNNRelativeError(
-      fastForward(g, o, bias: bias, .f32), referenceForward(g, o, bias: bias))
+      oneDNNFastForward(g, o, bias: bias, .f32), oneDNNReferenceForward(g, o, bias: bias))
     #expect(err < 1e-4, "\(g) bias \(bias): relative error \(err)")
   }
 
   @Test(arguments: oneDNNConvCases)
   func backwardDataF32(_ g: Conv2dGeometry) {
-    let o = ConvOperands(g, seed: 21)
-    let err = oneDNNRelativeError(fastBackwardData(g, o, .f32), referenceBackwardData(g, o))
+    let o = OneDNNConvOperands(g, seed: 21)
+    let err = oneDNNRelativeError(
+      oneDNNFastBackwardData(g, o, .f32), oneDNNReferenceBackwardData(g, o))
     #expect(err < 1e-4, "\(g): relative error \(err)")
   }
 
   @Test(arguments: oneDNNConvCases, [false, true])
   func backwardWeightsF32(_ g: Conv2dGeometry, bias: Bool) {
-    let o = ConvOperands(g, seed: 31)
-    let fast = fastBackwardWeights(g, o, bias: bias, .f32)
-    let ref = referenceBackwardWeights(g, o)
+    let o = OneDNNConvOperands(g, seed: 31)
+    let fast = oneDNNFastBackwardWeights(g, o, bias: bias, .f32)
+    let ref = oneDNNReferenceBackwardWeights(g, o)
     let errW = oneDNNRelativeError(fast.w, ref.w)
     #expect(errW < 1e-4, "\(g): dW relative error \(errW)")
     if bias {
@@ -149,19 +157,20 @@ func fastBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool, _ p
 
   @Test(arguments: oneDNNConvCases)
   func allDirectionsBF16(_ g: Conv2dGeometry) {
-    let o = ConvOperands(g, seed: 41)
-    let r = o.roundedToBF16
-    let y = fastForward(g, o, bias: true, .bf16)
-    #expect(oneDNNRelativeError(y, referenceForward(g, r, bias: true)) < 1e-4, "\(g) fwd")
-    #expect(oneDNNRelativeError(y, referenceForward(g, o, bias: true)) < 1.5e-2, "\(g) fwd")
-    let dx = fastBackwardData(g, o, .bf16)
-    #expect(oneDNNRelativeError(dx, referenceBackwardData(g, r)) < 1e-4, "\(g) bwd data")
-    #expect(oneDNNRelativeError(dx, referenceBackwardData(g, o)) < 1.5e-2, "\(g) bwd data")
-    let dw = fastBackwardWeights(g, o, bias: true, .bf16)
-    let refR = referenceBackwardWeights(g, r)
+    let o = OneDNNConvOperands(g, seed: 41)
+    let r = o.oneDNNRoundToBF16
+    let y = oneDNNFastForward(g, o, bias: true, .bf16)
+    #expect(oneDNNRelativeError(y, oneDNNReferenceForward(g, r, bias: true)) < 1e-4, "\(g) fwd")
+    #expect(oneDNNRelativeError(y, oneDNNReferenceForward(g, o, bias: true)) < 1.5e-2, "\(g) fwd")
+    let dx = oneDNNFastBackwardData(g, o, .bf16)
+    #expect(oneDNNRelativeError(dx, oneDNNReferenceBackwardData(g, r)) < 1e-4, "\(g) bwd data")
+    #expect(oneDNNRelativeError(dx, oneDNNReferenceBackwardData(g, o)) < 1.5e-2, "\(g) bwd data")
+    let dw = oneDNNFastBackwardWeights(g, o, bias: true, .bf16)
+    let refR = oneDNNReferenceBackwardWeights(g, r)
     #expect(oneDNNRelativeError(dw.w, refR.w) < 1e-4, "\(g) bwd weights")
     #expect(oneDNNRelativeError(dw.b, refR.b) < 1e-4, "\(g) bwd bias")
-    #expect(oneDNNRelativeError(dw.w, referenceBackwardWeights(g, o).w) < 1.5e-2, "\(g) bwd w")
+    #expect(
+      oneDNNRelativeError(dw.w, oneDNNReferenceBackwardWeights(g, o).w) < 1.5e-2, "\(g) bwd w")
   }
 
   /// Output sizes follow PyTorch's floor rule, e.g. 7 rows, k3 s2 p1 → 4; 64, k3 s2 p1 → 32.
@@ -177,10 +186,10 @@ func fastBackwardWeights(_ g: Conv2dGeometry, _ o: ConvOperands, bias: Bool, _ p
   /// The plan cache: a second call with the same key builds nothing new.
   @Test func plansAreCached() {
     let g = Conv2dGeometry(batch: 1, height: 3, width: 3, inChannels: 2, outChannels: 2, kernel: 1)
-    let o = ConvOperands(g, seed: 5)
-    let first = fastForward(g, o, bias: false, .f32)
+    let o = OneDNNConvOperands(g, seed: 5)
+    let first = oneDNNFastForward(g, o, bias: false, .f32)
     let count = OneDNNRuntime.shared.cachedPlanCount
-    let second = fastForward(g, o, bias: false, .f32)
+    let second = oneDNNFastForward(g, o, bias: false, .f32)
     #expect(OneDNNRuntime.shared.cachedPlanCount >= count)
     #expect(first == second)
   }

@@ -14,7 +14,7 @@ import Testing
 
 /// Parses the conv shape key of bench_ops.py: "B32 C64 64x64 k3", "B32 C64->128 32x32 k1",
 /// "B32 C64 64x64 k3 s2" (padding k/2).
-func benchConvGeometry(_ key: String) -> Conv2dGeometry {
+func oneDNNBenchConvGeometry(_ key: String) -> Conv2dGeometry {
   let parts = key.split(separator: " ")
   let batch = Int(parts[0].dropFirst())!
   let channels = parts[1].dropFirst().split(separator: "-")
@@ -28,15 +28,15 @@ func benchConvGeometry(_ key: String) -> Conv2dGeometry {
     kernel: k, stride: s, padding: k / 2)
 }
 
-let benchConvShapes = [
+let oneDNNBenchConvShapes = [
   "B32 C64 64x64 k3", "B32 C128 32x32 k3", "B32 C256 16x16 k3",
   "B32 C64->128 32x32 k1", "B32 C128->256 16x16 k1",
   "B32 C64 64x64 k3 s2", "B32 C128 32x32 k3 s2",
 ]
 /// "B32x1024 128->512": rows = 32·1024, in 128, out 512.
-let benchLinearShapes = ["B32x1024 128->512", "B32x256 256->1024", "B32x77 768->256"]
+let oneDNNBenchLinearShapes = ["B32x1024 128->512", "B32x256 256->1024", "B32x77 768->256"]
 
-func benchMedianMs(repeats: Int, _ body: () -> Void) -> Double {
+func oneDNNBenchMedianMs(repeats: Int, _ body: () -> Void) -> Double {
   body()  // warm-up (builds primitives)
   body()
   var times: [Double] = []
@@ -51,7 +51,7 @@ func benchMedianMs(repeats: Int, _ body: () -> Void) -> Double {
   return times.sorted()[times.count / 2]
 }
 
-func benchLine(
+func oneDNNBenchLine(
   _ op: String, _ shape: String, _ dtype: String, _ dir: String, ms: Double, flops: Double,
   impl: String
 ) {
@@ -72,9 +72,9 @@ struct OneDNNKernelBench {
     return String(cString: only).split(separator: "|").contains { $0 == key }
   }
 
-  @Test(arguments: benchConvShapes) func conv(_ key: String) {
+  @Test(arguments: oneDNNBenchConvShapes) func conv(_ key: String) {
     guard selected(key) else { return }
-    let g = benchConvGeometry(key)
+    let g = oneDNNBenchConvGeometry(key)
     let x = oneDNNTestValues(g.inputCount, seed: 1)
     let w = oneDNNTestValues(g.weightCount, seed: 2).map { $0 * 0.05 }
     let b = oneDNNTestValues(g.outChannels, seed: 3)
@@ -97,15 +97,15 @@ struct OneDNNKernelBench {
         OneDNN.convImplementations(g, direction: $0, precision: p, withBias: $0 != "bwd_d")
           .joined(separator: "+")
       }
-      let tf = benchMedianMs(repeats: repeats, fwd)
-      let td = benchMedianMs(repeats: repeats, bwdData)
-      let tw = benchMedianMs(repeats: repeats, bwdWeights)
+      let tf = oneDNNBenchMedianMs(repeats: repeats, fwd)
+      let td = oneDNNBenchMedianMs(repeats: repeats, bwdData)
+      let tw = oneDNNBenchMedianMs(repeats: repeats, bwdWeights)
       let t = p.rawValue
-      benchLine("conv2d", key, t, "fwd", ms: tf, flops: g.flops, impl: impl[0])
-      benchLine("conv2d", key, t, "bwd_data", ms: td, flops: g.flops, impl: impl[1])
-      benchLine("conv2d", key, t, "bwd_weights", ms: tw, flops: g.flops, impl: impl[2])
-      benchLine("conv2d", key, t, "bwd", ms: td + tw, flops: 2 * g.flops, impl: "")
-      benchLine("conv2d", key, t, "fwd+bwd", ms: tf + td + tw, flops: 3 * g.flops, impl: "")
+      oneDNNBenchLine("conv2d", key, t, "fwd", ms: tf, flops: g.flops, impl: impl[0])
+      oneDNNBenchLine("conv2d", key, t, "bwd_data", ms: td, flops: g.flops, impl: impl[1])
+      oneDNNBenchLine("conv2d", key, t, "bwd_weights", ms: tw, flops: g.flops, impl: impl[2])
+      oneDNNBenchLine("conv2d", key, t, "bwd", ms: td + tw, flops: 2 * g.flops, impl: "")
+      oneDNNBenchLine("conv2d", key, t, "fwd+bwd", ms: tf + td + tw, flops: 3 * g.flops, impl: "")
       // Checksums to compare runs with OMP_NUM_THREADS=1 and 2 bit for bit.
       func bits(_ v: [Float]) -> UInt64 {
         v.reduce(UInt64(1_469_598_103_934_665_603)) {
@@ -118,7 +118,7 @@ struct OneDNNKernelBench {
     }
   }
 
-  @Test(arguments: benchLinearShapes) func linear(_ key: String) {
+  @Test(arguments: oneDNNBenchLinearShapes) func linear(_ key: String) {
     guard selected(key) else { return }
     let parts = key.split(separator: " ")
     let bt = parts[0].dropFirst().split(separator: "x").map { Int($0)! }
@@ -134,17 +134,17 @@ struct OneDNNKernelBench {
     let flops = 2 * Double(rows) * Double(inF) * Double(outF)
     for p in [Precision.f32] {
       // y = x·Wᵀ + b;  dx = dy·W;  dW = dyᵀ·x  (bias grad is a column sum, not timed here)
-      let tf = benchMedianMs(repeats: repeats) {
+      let tf = oneDNNBenchMedianMs(repeats: repeats) {
         OneDNN.matmul(
           batch: 1, m: rows, n: outF, k: inF, a: x, transposeA: false, b: w, transposeB: true,
           bBatchStride: 0, c: &y, bias: b, accumulate: false, precision: p)
       }
-      let td = benchMedianMs(repeats: repeats) {
+      let td = oneDNNBenchMedianMs(repeats: repeats) {
         OneDNN.matmul(
           batch: 1, m: rows, n: inF, k: outF, a: dy, transposeA: false, b: w, transposeB: false,
           bBatchStride: 0, c: &dx, bias: nil, accumulate: false, precision: p)
       }
-      let tw = benchMedianMs(repeats: repeats) {
+      let tw = oneDNNBenchMedianMs(repeats: repeats) {
         OneDNN.matmul(
           batch: 1, m: outF, n: inF, k: rows, a: dy, transposeA: true, b: x, transposeB: false,
           bBatchStride: 0, c: &dw, bias: nil, accumulate: false, precision: p)
@@ -152,9 +152,10 @@ struct OneDNNKernelBench {
       let impl = OneDNN.matmulImplementations(
         batch: 1, m: rows, n: outF, k: inF, transposeB: true, withBias: true, precision: p
       ).joined(separator: "+")
-      benchLine("linear", key, p.rawValue, "fwd", ms: tf, flops: flops, impl: impl)
-      benchLine("linear", key, p.rawValue, "bwd", ms: td + tw, flops: 2 * flops, impl: "")
-      benchLine("linear", key, p.rawValue, "fwd+bwd", ms: tf + td + tw, flops: 3 * flops, impl: "")
+      oneDNNBenchLine("linear", key, p.rawValue, "fwd", ms: tf, flops: flops, impl: impl)
+      oneDNNBenchLine("linear", key, p.rawValue, "bwd", ms: td + tw, flops: 2 * flops, impl: "")
+      oneDNNBenchLine(
+        "linear", key, p.rawValue, "fwd+bwd", ms: tf + td + tw, flops: 3 * flops, impl: "")
     }
   }
 }

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// One matmul case; `bBatchStride` as in `OneDNN.matmul` (nil packed, 0 shared).
-struct MatmulCase: Sendable, CustomStringConvertible {
+struct OneDNNMatmulCase: Sendable, CustomStringConvertible {
   var batch, m, n, k: Int
   var transposeA = false, transposeB = false
   var bBatchStride: Int? = nil
@@ -40,23 +40,23 @@ struct MatmulCase: Sendable, CustomStringConvertible {
   }
 }
 
-let oneDNNMatmulCases: [MatmulCase] = [
-  MatmulCase(batch: 1, m: 5, n: 7, k: 3),
-  MatmulCase(batch: 3, m: 4, n: 6, k: 5, transposeA: true, bias: true),
-  MatmulCase(batch: 2, m: 8, n: 3, k: 9, transposeB: true, accumulate: true),
-  MatmulCase(
+let oneDNNMatmulCases: [OneDNNMatmulCase] = [
+  OneDNNMatmulCase(batch: 1, m: 5, n: 7, k: 3),
+  OneDNNMatmulCase(batch: 3, m: 4, n: 6, k: 5, transposeA: true, bias: true),
+  OneDNNMatmulCase(batch: 2, m: 8, n: 3, k: 9, transposeB: true, accumulate: true),
+  OneDNNMatmulCase(
     batch: 4, m: 6, n: 5, k: 7, transposeA: true, transposeB: true, bBatchStride: 0, bias: true,
     accumulate: true),
-  MatmulCase(batch: 3, m: 5, n: 4, k: 6, bBatchStride: 0, bias: true),
-  MatmulCase(batch: 2, m: 3, n: 4, k: 5, transposeB: true, bBatchStride: 45),
-  MatmulCase(batch: 2, m: 64, n: 48, k: 96, transposeB: true, bBatchStride: 0, bias: true),
-  MatmulCase(batch: 2, m: 33, n: 65, k: 17, transposeA: true, accumulate: true),
-  MatmulCase(batch: 1, m: 128, n: 96, k: 80, bias: true),
+  OneDNNMatmulCase(batch: 3, m: 5, n: 4, k: 6, bBatchStride: 0, bias: true),
+  OneDNNMatmulCase(batch: 2, m: 3, n: 4, k: 5, transposeB: true, bBatchStride: 45),
+  OneDNNMatmulCase(batch: 2, m: 64, n: 48, k: 96, transposeB: true, bBatchStride: 0, bias: true),
+  OneDNNMatmulCase(batch: 2, m: 33, n: 65, k: 17, transposeA: true, accumulate: true),
+  OneDNNMatmulCase(batch: 1, m: 128, n: 96, k: 80, bias: true),
 ]
 
 @Suite struct OneDNNMatmulTests {
   @Test(arguments: oneDNNMatmulCases)
-  func f32MatchesReference(_ t: MatmulCase) {
+  func f32MatchesReference(_ t: OneDNNMatmulCase) {
     let a = oneDNNTestValues(t.aCount, seed: 1)
     let b = oneDNNTestValues(t.bCount, seed: 2)
     let bias = oneDNNTestValues(t.n, seed: 3)
@@ -70,7 +70,7 @@ let oneDNNMatmulCases: [MatmulCase] = [
   /// bf16: 1e-4 against the reference on bf16-rounded A and B (bias and C stay fp32),
   /// 1.5e-2 against plain fp32.
   @Test(arguments: oneDNNMatmulCases)
-  func bf16MatchesRoundedReference(_ t: MatmulCase) {
+  func bf16MatchesRoundedReference(_ t: OneDNNMatmulCase) {
     let a = oneDNNTestValues(t.aCount, seed: 5)
     let b = oneDNNTestValues(t.bCount, seed: 6)
     let bias = oneDNNTestValues(t.n, seed: 7)
@@ -86,7 +86,7 @@ let oneDNNMatmulCases: [MatmulCase] = [
 
   /// Gaps between B matrices (bBatchStride > k·n) must be skipped, not read.
   @Test func stridedBIgnoresGap() {
-    let t = MatmulCase(batch: 2, m: 3, n: 4, k: 5, bBatchStride: 30)
+    let t = OneDNNMatmulCase(batch: 2, m: 3, n: 4, k: 5, bBatchStride: 30)
     var b = oneDNNTestValues(t.bCount, seed: 9)
     let a = oneDNNTestValues(t.aCount, seed: 10)
     let before = t.run(a, b, [], c0: Array(repeating: 0, count: t.cCount), precision: .f32)
@@ -98,17 +98,17 @@ let oneDNNMatmulCases: [MatmulCase] = [
 
 @Suite struct OneDNNCPUFeaturesTests {
   @Test func roundingToBF16IsNearestEven() {
-    #expect(roundedToBF16(1.0) == 1.0)
+    #expect(oneDNNRoundToBF16(1.0) == 1.0)
     // 1 + 2⁻⁸ lies halfway between bf16 neighbours 1 and 1 + 2⁻⁷: ties to even → 1.
-    #expect(roundedToBF16(1 + 0x1p-8) == 1.0)
+    #expect(oneDNNRoundToBF16(1 + 0x1p-8) == 1.0)
     // 1 + 3·2⁻⁸ is halfway between 1 + 2⁻⁷ (odd) and 1 + 2⁻⁶ (even) → 1 + 2⁻⁶.
-    #expect(roundedToBF16(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
-    #expect(roundedToBF16(-2.5) == -2.5)
-    #expect(roundedToBF16(Float.nan).isNaN)
+    #expect(oneDNNRoundToBF16(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
+    #expect(oneDNNRoundToBF16(-2.5) == -2.5)
+    #expect(oneDNNRoundToBF16(Float.nan).isNaN)
   }
 
   @Test func defaultPrecisionFollowsHardware() {
-    if getenvString("GLYFFUSER_PRECISION") == nil {
+    if oneDNNEnvironment("GLYFFUSER_PRECISION") == nil {
       #expect(CPUFeatures.defaultPrecision == (CPUFeatures.bf16IsFast ? .bf16 : .f32))
     }
     // AVX-512 implies AVX2 on every x86 CPU that has it.

@@ -28,6 +28,10 @@ KEYS (the Swift bench must emit exactly these op / shape / dtype / direction str
                 as in every ResNet block. gflops null (memory bound).
   op "silu"     shape "B{N} C{C} {H}x{W}". gflops null.
   op "add"      shape "B{N} C{C} {H}x{W}": x + y, both requiring grad. gflops null.
+                (PyTorch's add backward hands the incoming gradient through without a
+                copy, so its "bwd" is ~0 ms.)
+  For groupnorm / silu / add, "bf16" means bf16 tensors (autocast leaves these ops in
+  fp32); conv2d / linear / attention keep fp32 leaves under autocast (mixed precision).
 
 Usage: bench_ops.py [--ops conv2d,attention,...] [--dtypes f32,bf16] [--repeats 5]
 """
@@ -112,7 +116,7 @@ def measure(make, direction, dtype, warmup, repeats):
     return median_ms(run, warmup, repeats)
 
 
-def conv_case(key, layout):
+def conv_case(key, layout, dtype="f32"):
     n, cin, cout, h, w, k, s = parse_conv(key)
     fmt = torch.channels_last if layout == "nhwc" else torch.contiguous_format
     g = torch.Generator().manual_seed(0)
@@ -128,7 +132,7 @@ def conv_case(key, layout):
     return make, 2.0 * n * oh * ow * cout * cin * k * k
 
 
-def attention_case(key, layout):
+def attention_case(key, layout, dtype="f32"):
     p = key.split()
     n, t, c, heads = int(p[0][1:]), int(p[1][1:]), int(p[2][1:]), int(p[3][1:])
     keys = int(p[4][1:]) if len(p) > 4 else t
@@ -147,7 +151,7 @@ def attention_case(key, layout):
     return make, 4.0 * n * t * keys * c
 
 
-def linear_case(key, layout):
+def linear_case(key, layout, dtype="f32"):
     p = key.split()
     n, t = map(int, p[0][1:].split("x"))
     fin, fout = map(int, p[1].split("->"))
@@ -162,20 +166,21 @@ def linear_case(key, layout):
 
 
 def map_case(op):
-    def case(key, layout):
+    def case(key, layout, dtype="f32"):
         n, c, h, w = parse_map(key)
         fmt = torch.channels_last if layout == "nhwc" else torch.contiguous_format
         g = torch.Generator().manual_seed(0)
 
         def make():
-            x = torch.randn(n, c, h, w, generator=g).to(memory_format=fmt).requires_grad_()
+            t = torch.bfloat16 if dtype == "bf16" else torch.float32
+            x = torch.randn(n, c, h, w, generator=g).to(t, memory_format=fmt).requires_grad_()
             if op == "groupnorm":
-                wt = torch.ones(c, requires_grad=True)
-                b = torch.zeros(c, requires_grad=True)
+                wt = torch.ones(c, dtype=t, requires_grad=True)
+                b = torch.zeros(c, dtype=t, requires_grad=True)
                 return (lambda: F.silu(F.group_norm(x, 32, wt, b))), (x, wt, b)
             if op == "silu":
                 return (lambda: F.silu(x)), (x,)
-            y = torch.randn(n, c, h, w, generator=g).to(memory_format=fmt).requires_grad_()
+            y = torch.randn(n, c, h, w, generator=g).to(t, memory_format=fmt).requires_grad_()
             return (lambda: x + y), (x, y)
         return make, None
     return case
@@ -210,7 +215,7 @@ def main():
                 for direction in args.directions.split(","):
                     best = None
                     for layout in layouts:
-                        make, flops = case(shape, layout)
+                        make, flops = case(shape, layout, dtype)
                         ms = measure(make, direction, dtype, args.warmup, args.repeats)
                         if best is None or ms < best[0]:
                             best = (ms, layout, flops)

@@ -7,7 +7,7 @@
 /// the fp32 kernel gives the bf16 result up to the order of the fp32 sums.
 
 /// x rounded to the nearest bfloat16 (ties to even), returned as fp32. NaN stays NaN.
-@inline(__always) public func roundedToBF16(_ x: Float) -> Float {
+@inline(__always) func oneDNNRoundToBF16(_ x: Float) -> Float {
   if x.isNaN { return x }
   let bits = x.bitPattern
   let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
@@ -15,14 +15,14 @@
 }
 
 /// A temporary fp32 copy of `count` values rounded to bf16; freed on deinit.
-final class BF16Rounded {
+final class OneDNNBF16Copy {
   let pointer: UnsafeMutablePointer<Float>
   let count: Int
 
   init(_ source: UnsafePointer<Float>, count: Int) {
     self.count = count
     pointer = .allocate(capacity: count)
-    for i in 0..<count { pointer[i] = roundedToBF16(source[i]) }
+    for i in 0..<count { pointer[i] = oneDNNRoundToBF16(source[i]) }
   }
 
   deinit { pointer.deallocate() }

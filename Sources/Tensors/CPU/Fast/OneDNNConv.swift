@@ -14,11 +14,13 @@ import CDNNL
 /// the operands are rounded to bf16 in Swift and the fp32 kernel runs on them: the same
 /// numbers up to summation order (see `OneDNNBF16.swift`).
 public enum OneDNN {
-  /// Which weights layout the convolutions use, chosen by measurement (see
-  /// docs/BENCHMARKS.md): `.any` lets oneDNN pick a blocked layout and costs one reorder
-  /// per call. `GLYFFUSER_ONEDNN_WEIGHTS=plain|any` overrides, for benchmarking.
+  /// Which weights layout the convolutions use. Measured (oneDNN 2.6.3, AVX2): with plain
+  /// OHWI weights oneDNN offers only `ref:any` (orders of magnitude slower); with `.any` it
+  /// picks `jit:avx2` / `jit_1x1:avx2` on a blocked layout (e.g. `ABcd8b8a`) and a `jit:uni`
+  /// reorder from OHWI on every call (weights change every step; well under 1 ms at U-Net
+  /// sizes, small next to the convolution). `GLYFFUSER_ONEDNN_WEIGHTS=plain|any` overrides, for benchmarking.
   static let convWeightsFormat: OneDNNWeightsFormat = {
-    switch getenvString("GLYFFUSER_ONEDNN_WEIGHTS") {
+    switch oneDNNEnvironment("GLYFFUSER_ONEDNN_WEIGHTS") {
     case "plain": return .plain
     case "any": return .any
     default: return .any
@@ -32,13 +34,16 @@ public enum OneDNN {
   ) {
     let key = OneDNNPlanKey.conv(
       g, .forward, precision, withBias: bias != nil, weights: convWeightsFormat)
-    let pointers = [raw(input), raw(weight)] + (bias.map { [raw($0)] } ?? []) + [raw(output)]
+    let pointers =
+      [oneDNNRaw(input), oneDNNRaw(weight)] + (bias.map { [oneDNNRaw($0)] } ?? []) + [
+        oneDNNRaw(output)
+      ]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildConv($0, key) }) {
       return
     }
     // bf16 without a usable oneDNN kernel: round the operands, run fp32.
-    let x = BF16Rounded(input, count: g.inputCount)
-    let w = BF16Rounded(weight, count: g.weightCount)
+    let x = OneDNNBF16Copy(input, count: g.inputCount)
+    let w = OneDNNBF16Copy(weight, count: g.weightCount)
     withExtendedLifetime((x, w)) {
       conv2dForward(
         g, input: x.pointer, weight: w.pointer, bias: bias, output: output, precision: .f32)
@@ -52,12 +57,12 @@ public enum OneDNN {
   ) {
     let key = OneDNNPlanKey.conv(
       g, .backwardData, precision, withBias: false, weights: convWeightsFormat)
-    let pointers = [raw(gradOutput), raw(weight), raw(gradInput)]
+    let pointers = [oneDNNRaw(gradOutput), oneDNNRaw(weight), oneDNNRaw(gradInput)]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildConv($0, key) }) {
       return
     }
-    let dy = BF16Rounded(gradOutput, count: g.outputCount)
-    let w = BF16Rounded(weight, count: g.weightCount)
+    let dy = OneDNNBF16Copy(gradOutput, count: g.outputCount)
+    let w = OneDNNBF16Copy(weight, count: g.weightCount)
     withExtendedLifetime((dy, w)) {
       conv2dBackwardData(
         g, gradOutput: dy.pointer, weight: w.pointer, gradInput: gradInput, precision: .f32)
@@ -74,13 +79,13 @@ public enum OneDNN {
     let key = OneDNNPlanKey.conv(
       g, .backwardWeights, precision, withBias: gradBias != nil, weights: convWeightsFormat)
     let pointers =
-      [raw(input), raw(gradOutput), UnsafeMutableRawPointer(gradWeight)]
+      [oneDNNRaw(input), oneDNNRaw(gradOutput), UnsafeMutableRawPointer(gradWeight)]
       + (gradBias.map { [UnsafeMutableRawPointer($0)] } ?? [])
     if OneDNNRuntime.shared.run(key, pointers, build: { buildConv($0, key) }) {
       return
     }
-    let x = BF16Rounded(input, count: g.inputCount)
-    let dy = BF16Rounded(gradOutput, count: g.outputCount)
+    let x = OneDNNBF16Copy(input, count: g.inputCount)
+    let dy = OneDNNBF16Copy(gradOutput, count: g.outputCount)
     withExtendedLifetime((x, dy)) {
       conv2dBackwardWeights(
         g, input: x.pointer, gradOutput: dy.pointer, gradWeight: gradWeight, gradBias: gradBias,
@@ -100,11 +105,16 @@ public enum OneDNN {
   }
 }
 
-@inline(__always) func raw<T>(_ p: UnsafePointer<T>) -> UnsafeMutableRawPointer {
+@inline(__always) func oneDNNRaw<T>(_ p: UnsafePointer<T>) -> UnsafeMutableRawPointer {
   UnsafeMutableRawPointer(mutating: p)
 }
-@inline(__always) func raw<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutableRawPointer {
+@inline(__always) func oneDNNRaw<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutableRawPointer {
   UnsafeMutableRawPointer(p)
+}
+
+func oneDNNEnvironment(_ name: String) -> String? {
+  guard let value = getenv(name) else { return nil }
+  return String(cString: value)
 }
 
 extension OneDNN {
@@ -142,17 +152,20 @@ extension OneDNN {
         "convolution_forward_desc_init \(g)")
       return desc
     }
-    func acceptable(_ pd: OpaquePointer) -> Bool {
-      precision == .f32 || !OneDNNPlan.implementationName(pd).hasPrefix("ref")
+    // bf16: only real kernels (the reference loop is slower than rounding + fp32).
+    // Backward weights: not the 1×1-specialised kernel, whose minibatch reduction across
+    // threads makes dW depend on the thread count (measured: 1 vs 2 threads differ for
+    // B32 C64->128 32x32 k1; the generic jit kernel gives identical bits).
+    func accept(_ name: String) -> Bool {
+      (precision == .f32 || !name.hasPrefix("ref"))
+        && (direction != .backwardWeights || !name.contains("1x1"))
     }
 
     let plan = OneDNNPlan(engine: engine)
     switch direction {
     case .forward:
       var desc = forwardDesc(output: yUser, bias: withBias)
-      guard let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine) else { return nil }
-      guard acceptable(pd) else {
-        dnnl_primitive_desc_destroy(pd)
+      guard let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine, accept: accept) else {
         return nil
       }
       let x = plan.userMemory(xUser)
@@ -175,11 +188,9 @@ extension OneDNN {
         dnnl_convolution_backward_data_desc_init(
           &desc, dnnl_convolution_direct, &dx, &wCompute, &yCompute, strides, padding, padding),
         "convolution_backward_data_desc_init \(g)")
-      guard let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine, hint: hint) else {
-        return nil
-      }
-      guard acceptable(pd) else {
-        dnnl_primitive_desc_destroy(pd)
+      guard
+        let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine, hint: hint, accept: accept)
+      else {
         return nil
       }
       let dy = plan.userMemory(yUser)
@@ -203,11 +214,9 @@ extension OneDNN {
           &desc, dnnl_convolution_direct, &xCompute, &dwCompute,
           &biasOrNone, &yCompute, strides, padding, padding),
         "convolution_backward_weights_desc_init \(g)")
-      guard let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine, hint: hint) else {
-        return nil
-      }
-      guard acceptable(pd) else {
-        dnnl_primitive_desc_destroy(pd)
+      guard
+        let pd = OneDNNPlan.makeDescriptor(&desc, engine: engine, hint: hint, accept: accept)
+      else {
         return nil
       }
       let x = plan.userMemory(xUser)

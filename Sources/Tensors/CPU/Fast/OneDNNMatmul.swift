@@ -28,13 +28,14 @@ extension OneDNN {
       batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
       bBatchStride: stride, withBias: bias != nil, accumulate: accumulate)
     let key = OneDNNPlanKey.matmul(shape, precision)
-    let pointers = [raw(a), raw(b)] + (bias.map { [raw($0)] } ?? []) + [raw(c)]
+    let pointers =
+      [oneDNNRaw(a), oneDNNRaw(b)] + (bias.map { [oneDNNRaw($0)] } ?? []) + [oneDNNRaw(c)]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildMatmul($0, key) }) {
       return
     }
     // bf16 without a usable oneDNN kernel: round the operands, run fp32.
-    let ra = BF16Rounded(a, count: batch * m * k)
-    let rb = BF16Rounded(b, count: (batch - 1) * stride + k * n)
+    let ra = OneDNNBF16Copy(a, count: batch * m * k)
+    let rb = OneDNNBF16Copy(b, count: (batch - 1) * stride + k * n)
     withExtendedLifetime((ra, rb)) {
       matmul(
         batch: batch, m: m, n: n, k: k, a: ra.pointer, transposeA: transposeA, b: rb.pointer,
@@ -94,13 +95,10 @@ extension OneDNN {
       if let postOps { dnnl_post_ops_destroy(postOps) }
       dnnl_primitive_attr_destroy(attr)
     }
-    guard let pd = OneDNNPlan.makeDescriptor(&desc, attr: attr, engine: engine) else {
-      return nil
-    }
-    if precision == .bf16 && OneDNNPlan.implementationName(pd).hasPrefix("ref") {
-      dnnl_primitive_desc_destroy(pd)
-      return nil
-    }
+    guard
+      let pd = OneDNNPlan.makeDescriptor(
+        &desc, attr: attr, engine: engine, accept: { precision == .f32 || !$0.hasPrefix("ref") })
+    else { return nil }
     let plan = OneDNNPlan(engine: engine)
     let a = plan.userMemory(aUser)
     let b = plan.userMemory(bUser)

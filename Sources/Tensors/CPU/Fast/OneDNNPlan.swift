@@ -148,18 +148,27 @@ final class OneDNNPlan {
     return attr!
   }
 
-  /// Creates a primitive descriptor, or `nil` when oneDNN has no implementation.
-  /// `attr` must come from ``makeAttributes()``; nil uses a fresh one.
+  /// The first implementation oneDNN offers (fastest first) whose name passes `accept`,
+  /// or `nil` when there is none. `attr` must come from ``makeAttributes()``; nil uses a
+  /// fresh one.
   static func makeDescriptor(
     _ opDesc: UnsafeRawPointer, attr: OpaquePointer? = nil, engine: OpaquePointer,
-    hint: OpaquePointer? = nil
+    hint: OpaquePointer? = nil, accept: (String) -> Bool = { _ in true }
   ) -> OpaquePointer? {
-    var pd: OpaquePointer?
     let ownAttr = attr == nil ? makeAttributes() : nil
     defer { if let ownAttr { dnnl_primitive_attr_destroy(ownAttr) } }
-    let status = dnnl_primitive_desc_create(&pd, opDesc, attr ?? ownAttr, engine, hint)
+    var iterator: OpaquePointer?
+    let status = dnnl_primitive_desc_iterator_create(
+      &iterator, opDesc, attr ?? ownAttr, engine, hint)
     if status == dnnl_unimplemented { return nil }
-    oneDNNCheck(status, "primitive_desc_create")
-    return pd
+    oneDNNCheck(status, "primitive_desc_iterator_create")
+    defer { dnnl_primitive_desc_iterator_destroy(iterator) }
+    repeat {
+      guard let pd = dnnl_primitive_desc_iterator_fetch(iterator) else { return nil }
+      if accept(implementationName(pd)) { return pd }
+      dnnl_primitive_desc_destroy(pd)
+    } while dnnl_primitive_desc_iterator_next(iterator) == dnnl_success
+    return nil
   }
+
 }

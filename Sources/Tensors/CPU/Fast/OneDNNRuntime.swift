@@ -75,6 +75,9 @@ final class OneDNNRuntime: Sendable {
     return names
   }
 
+  /// Drops every cached plan (tests: primitives fix their thread split when built).
+  func removeAllPlans() { state.withLock { $0.plans.removeAll() } }
+
   /// Number of cached plans (for tests of the cache).
   var cachedPlanCount: Int { state.withLock { $0.plans.count } }
 }
