@@ -93,45 +93,66 @@ enum ProcessInfoLite {
 /// libgomp's entry points, found at run time (oneDNN links libgomp, so they are in the process):
 /// `GOMP_parallel(fn, data, nthreads, flags)` runs fn(data) on a team of threads.
 final class OpenMP: @unchecked Sendable {
-  typealias ParallelFn = @convention(c) (
-    @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32
-  ) -> Void
+  typealias ParallelFn =
+    @convention(c) (
+      @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32
+    ) -> Void
   typealias IntFn = @convention(c) () -> Int32
+
+  typealias SetFn = @convention(c) (Int32) -> Void
 
   let parallel: ParallelFn
   let threadNum: IntFn
   let numThreads: IntFn
+  let maxThreads: IntFn
+  let setNumThreads: SetFn
+
+  /// Runs `body` with this thread's OpenMP team size set to 1 (oneDNN then runs serially).
+  func withSingleThread(_ body: () -> Void) {
+    let saved = maxThreads()
+    setNumThreads(1)
+    defer { setNumThreads(saved) }
+    body()
+  }
 
   static let shared: OpenMP? = {
     if getenvString("GLYFFUSER_DISPATCH") != nil { return nil }
     guard let handle = dlopen(nil, RTLD_NOW),
       let p = dlsym(handle, "GOMP_parallel"), let t = dlsym(handle, "omp_get_thread_num"),
-      let n = dlsym(handle, "omp_get_num_threads")
+      let n = dlsym(handle, "omp_get_num_threads"), let mx = dlsym(handle, "omp_get_max_threads"),
+      let st = dlsym(handle, "omp_set_num_threads")
     else { return nil }
     return OpenMP(
       parallel: unsafeBitCast(p, to: ParallelFn.self), threadNum: unsafeBitCast(t, to: IntFn.self),
-      numThreads: unsafeBitCast(n, to: IntFn.self))
+      numThreads: unsafeBitCast(n, to: IntFn.self), maxThreads: unsafeBitCast(mx, to: IntFn.self),
+      setNumThreads: unsafeBitCast(st, to: SetFn.self))
   }()
 
-  init(parallel: ParallelFn, threadNum: IntFn, numThreads: IntFn) {
+  init(
+    parallel: ParallelFn, threadNum: IntFn, numThreads: IntFn, maxThreads: IntFn,
+    setNumThreads: SetFn
+  ) {
     self.parallel = parallel
     self.threadNum = threadNum
     self.numThreads = numThreads
+    self.maxThreads = maxThreads
+    self.setNumThreads = setNumThreads
   }
 
   func run(_ job: OpenMPJob, threads: Int) {
     let data = Unmanaged.passRetained(job).toOpaque()
-    parallel({ raw in
-      let job = Unmanaged<OpenMPJob>.fromOpaque(raw!).takeUnretainedValue()
-      let omp = OpenMP.shared!
-      let tid = Int(omp.threadNum())
-      let team = Int(omp.numThreads())
-      var c = tid
-      while c < job.chunks {
-        job.body(c, (c * job.chunk)..<min(job.count, (c + 1) * job.chunk))
-        c += team
-      }
-    }, data, UInt32(min(threads, job.chunks)), 0)
+    parallel(
+      { raw in
+        let job = Unmanaged<OpenMPJob>.fromOpaque(raw!).takeUnretainedValue()
+        let omp = OpenMP.shared!
+        let tid = Int(omp.threadNum())
+        let team = Int(omp.numThreads())
+        var c = tid
+        while c < job.chunks {
+          job.body(c, (c * job.chunk)..<min(job.count, (c + 1) * job.chunk))
+          c += team
+        }
+      }, data, UInt32(min(threads, job.chunks)), 0)
     Unmanaged<OpenMPJob>.fromOpaque(data).release()
   }
 }
