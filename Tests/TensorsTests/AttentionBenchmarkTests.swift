@@ -8,8 +8,9 @@ import Testing
 /// clang importer rejects that name; haswell is the same AVX2+FMA level):
 ///   GLYFFUSER_BENCH=1 swift test -c release -Xswiftc -enable-testing \
 ///     -Xswiftc -target-cpu -Xswiftc haswell --filter AttentionBenchmark
-/// Prints one JSON line per shape and direction: best wall and CPU ms of 5 after a warm-up. The PyTorch peer
-/// numbers come from `torch.nn.functional.scaled_dot_product_attention` on the same shapes.
+/// Prints one JSON line per shape and direction: best wall and CPU ms of 5 after a warm-up.
+/// The PyTorch peer numbers come from `torch.nn.functional.scaled_dot_product_attention` on the
+/// same shapes (see the report on branch `attention`).
 @Suite(.serialized) struct AttentionBenchmarkTests {
   static let enabled = ProcessInfo.processInfo.environment["GLYFFUSER_BENCH"] == "1"
 

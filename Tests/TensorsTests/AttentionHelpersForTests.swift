@@ -91,7 +91,8 @@ struct AttentionProblem {
   }
 }
 
-/// Largest violation of |a − b| ≤ tol · (|b| + rms(b)), as a multiple of the allowance (≤ 1 passes).
+/// Largest violation of |a − b| ≤ tol · (|b| + rms(b)), as a multiple of the allowance
+/// (≤ 1 passes).
 /// The rms term keeps near-zero elements from demanding more than f32 can give.
 func attentionMismatch(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4) -> Float {
   precondition(a.count == b.count)

@@ -57,8 +57,9 @@ public enum AttentionKernels {
     let lkPad = attnRoundUp(max(lk, 1), attnTileColumns)
     let rowStride = heads * d
 
-    // Scratch: Kᵀ [D × LkPad] in column blocks of Bk, V [LkPad × DPad], key bias [LkPad] (0 or −∞), Q·scale tile
-    // [Bq × D], score tile [Bq × Bk], output accumulator [Bq × DPad], m and l [Bq].
+    // Scratch: Kᵀ [D × LkPad] in column blocks of Bk, V [LkPad × DPad], key bias [LkPad]
+    // (0 or −∞), Q·scale tile [Bq × D], score tile [Bq × Bk], output accumulator [Bq × DPad],
+    // m and l [Bq].
     let ktCount = attnRoundUp(lkPad, forwardKeyBlock) * d
     let kt = UnsafeMutablePointer<Float>.allocate(capacity: ktCount)
     let vp = UnsafeMutablePointer<Float>.allocate(capacity: lkPad * dPad)
@@ -154,8 +155,9 @@ public enum AttentionKernels {
     return n
   }
 
-  /// One row of the online softmax: adds the key bias (nil: no key of the tile is masked), rescales the running
-  /// output by e^(m−m'), overwrites the scores with P = exp(S − m') and updates m and l.
+  /// One row of the online softmax: adds the key bias (nil: no key of the tile is masked),
+  /// rescales the running output by e^(m−m'), overwrites the scores with P = exp(S − m') and
+  /// updates m and l.
   @inline(__always)
   private static func onlineSoftmaxRow(
     _ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, cols: Int,

@@ -22,7 +22,8 @@ public struct AttentionGeometry: Hashable, Sendable {
   ) {
     precondition(
       batch >= 0 && heads >= 0 && queryLength >= 0 && keyLength >= 0 && headDim > 0,
-      "AttentionGeometry: invalid B=\(batch) H=\(heads) Lq=\(queryLength) Lk=\(keyLength) D=\(headDim)"
+      "AttentionGeometry: invalid B=\(batch) H=\(heads) Lq=\(queryLength) Lk=\(keyLength) "
+        + "D=\(headDim)"
     )
     self.batch = batch
     self.heads = heads
