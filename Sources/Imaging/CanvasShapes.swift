@@ -21,8 +21,9 @@ public enum LineStyle: Sendable, Equatable {
 extension Canvas {
   /// A line segment of the given width with round caps (a capsule: all points within width/2 of
   /// the segment).
-  public mutating func drawLine(from a: Point, to b: Point, color: Color, width lineWidth: Double = 1)
-  {
+  public mutating func drawLine(
+    from a: Point, to b: Point, color: Color, width lineWidth: Double = 1
+  ) {
     let r = max(lineWidth, 0.5) / 2
     let dx = b.x - a.x
     let dy = b.y - a.y
@@ -82,7 +83,9 @@ extension Canvas {
     }
     switch style {
     case .solid:
-      for k in 1..<points.count { drawLine(from: points[k - 1], to: points[k], color: color, width: lineWidth) }
+      for k in 1..<points.count {
+        drawLine(from: points[k - 1], to: points[k], color: color, width: lineWidth)
+      }
     case .dashed, .dotted:
       let w = max(lineWidth, 1)
       let (on, period) = style == .dashed ? (4 * w, 7 * w) : (0.0, 2.5 * w)
@@ -102,7 +105,8 @@ extension Canvas {
             phase += step
           } else if phase < on {
             let step = min(on - phase, len - s)
-            let q = Point(a.x + (b.x - a.x) * (s + step) / len, a.y + (b.y - a.y) * (s + step) / len)
+            let q = Point(
+              a.x + (b.x - a.x) * (s + step) / len, a.y + (b.y - a.y) * (s + step) / len)
             drawLine(from: p, to: q, color: color, width: lineWidth)
             s += step
             phase += step
@@ -181,7 +185,8 @@ extension Canvas {
       for x in x0...x1 {
         var hits = 0
         for sy in 0..<4 {
-          for sx in 0..<4 where inside(Double(x) + (Double(sx) + 0.5) / 4, Double(y) + (Double(sy) + 0.5) / 4) {
+          for sx in 0..<4
+          where inside(Double(x) + (Double(sx) + 0.5) / 4, Double(y) + (Double(sy) + 0.5) / 4) {
             hits += 1
           }
         }

@@ -1,7 +1,8 @@
 /// Errors from `GIFEncoder`, naming the offending frame.
 public enum GIFError: Error, Sendable, Equatable, CustomStringConvertible {
   case noFrames
-  case frameSizeMismatch(frame: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
+  case frameSizeMismatch(
+    frame: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
   case frameTooLarge(width: Int, height: Int)
   case delayOutOfRange(Int)
 

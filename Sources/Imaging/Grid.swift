@@ -15,7 +15,8 @@ public enum ImageGrid {
     precondition(!images.isEmpty, "ImageGrid.make needs at least one image")
     precondition(columns > 0 && scale > 0 && cellPadding >= 0, "bad grid parameters")
     if let labels {
-      precondition(labels.count == images.count, "\(labels.count) labels for \(images.count) images")
+      precondition(
+        labels.count == images.count, "\(labels.count) labels for \(images.count) images")
     }
     let renderer = labels == nil ? nil : try (text ?? TextRenderer.shared())
     let cellW = images.map(\.width).max()! * scale

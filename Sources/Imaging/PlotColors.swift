@@ -22,8 +22,10 @@ public struct ColorMap: Sendable, Equatable {
 
   /// Matplotlib's viridis sampled at 0, 1/8, …, 1 (perceptually uniform, colour-blind safe).
   public static let viridis = ColorMap(
-    stops: [0x440154, 0x472C7A, 0x3B528B, 0x2C728E, 0x21918C, 0x28AE80, 0x5EC962, 0xADDC30, 0xFDE725]
-      .map { Color(hex: $0) })
+    stops: [
+      0x440154, 0x472C7A, 0x3B528B, 0x2C728E, 0x21918C, 0x28AE80, 0x5EC962, 0xADDC30, 0xFDE725,
+    ]
+    .map { Color(hex: $0) })
 
   /// White to black (ink density).
   public static let greys = ColorMap(stops: [.white, .black])

@@ -102,7 +102,8 @@ public struct Figure: Sendable {
     _ y: [Double], color: Color? = nil, width: Double = 2, style: LineStyle = .solid,
     label: String? = nil
   ) {
-    line(x: y.indices.map(Double.init), y: y, color: color, width: width, style: style, label: label)
+    line(
+      x: y.indices.map(Double.init), y: y, color: color, width: width, style: style, label: label)
   }
 
   public mutating func scatter(
@@ -154,7 +155,8 @@ public struct Figure: Sendable {
     _ values: [Double], rows: Int, columns: Int, x: ClosedRange<Double>, y: ClosedRange<Double>,
     colorMap: ColorMap = .viridis, colorRange: ClosedRange<Double>? = nil, colorBar: Bool = true
   ) {
-    precondition(values.count == rows * columns, "heatMap: \(values.count) values for \(rows)x\(columns)")
+    precondition(
+      values.count == rows * columns, "heatMap: \(values.count) values for \(rows)x\(columns)")
     add(
       .heatMap(
         values: values, rows: rows, columns: columns, x: x, y: y, colorMap: colorMap,

@@ -7,7 +7,8 @@ extension Figure {
       return px.isFinite && py.isFinite ? Point(px, py) : nil
     }
     // Heat maps first so lines and points stay visible on top of them.
-    let ordered = marks.filter { if case .heatMap = $0 { true } else { false } }
+    let ordered =
+      marks.filter { if case .heatMap = $0 { true } else { false } }
       + marks.filter { if case .heatMap = $0 { false } else { true } }
     for mark in ordered {
       switch mark {
@@ -39,7 +40,8 @@ extension Figure {
           let y1 = Int(max(a.y, b.y).rounded())
           // One pixel gap between neighbouring bars when they are wide enough.
           let gap = x1 - x0 > 4 ? 1 : 0
-          area.fillRect(PixelRect(x: x0, y: y0, width: x1 - x0 - gap, height: y1 - y0), color: color)
+          area.fillRect(
+            PixelRect(x: x0, y: y0, width: x1 - x0 - gap, height: y1 - y0), color: color)
         }
 
       case .heatMap(let values, let rows, let columns, let xr, let yr, let map, let range, _):
@@ -50,12 +52,14 @@ extension Figure {
             let (dx, dy) = layout.data(localX: Double(px) + 0.5, localY: Double(py) + 0.5)
             guard xr.contains(dx), yr.contains(dy) else { continue }
             let c = min(
-              columns - 1, Int((dx - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * Double(columns)))
+              columns - 1,
+              Int((dx - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * Double(columns)))
             let row = min(
               rows - 1, Int((yr.upperBound - dy) / (yr.upperBound - yr.lowerBound) * Double(rows)))
             let v = values[row * columns + c]
             guard v.isFinite else { continue }
-            area.blendByte(x: px, y: py, color: map.color(at: (v - r.lowerBound) / span), alpha: 255)
+            area.blendByte(
+              x: px, y: py, color: map.color(at: (v - r.lowerBound) / span), alpha: 255)
           }
         }
 

@@ -33,7 +33,8 @@ extension Figure {
     let xLabels = tickLabels(layout.xTicks, x.scale)
     for (t, label) in zip(layout.xTicks, xLabels) {
       let px = p.x + Int(layout.localX(t).rounded(.down))
-      canvas.fillRect(PixelRect(x: px, y: p.y + p.height + 1, width: 1, height: 5), color: Self.axisColor)
+      canvas.fillRect(
+        PixelRect(x: px, y: p.y + p.height + 1, width: 1, height: 5), color: Self.axisColor)
       text.draw(
         label, size: fontSize, at: Point(Double(px), Double(p.y + p.height + 8)),
         color: Self.axisColor, into: &canvas, anchor: .top)
@@ -138,8 +139,10 @@ extension Figure {
       color: Self.axisColor)
     let ticks = NiceTicks.linear(range.lowerBound, range.upperBound)
     for (t, label) in zip(ticks, tickLabels(ticks, .linear)) {
-      let py = bar.y + Int((Double(bar.height) * (1 - (t - range.lowerBound) / span)).rounded(.down))
-      canvas.fillRect(PixelRect(x: bar.x + bar.width + 1, y: py, width: 4, height: 1), color: Self.axisColor)
+      let py =
+        bar.y + Int((Double(bar.height) * (1 - (t - range.lowerBound) / span)).rounded(.down))
+      canvas.fillRect(
+        PixelRect(x: bar.x + bar.width + 1, y: py, width: 4, height: 1), color: Self.axisColor)
       text.draw(
         label, size: fontSize, at: Point(Double(bar.x + bar.width + 7), Double(py)),
         color: Self.axisColor, into: &canvas, anchor: .left)

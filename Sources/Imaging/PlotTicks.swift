@@ -3,8 +3,9 @@ import Foundation
 /// Axis tick positions and labels.
 ///
 /// Linear axes use "nice" steps 1, 2 or 5 × 10^k (Heckbert, "Nice numbers for graph labels",
-/// Graphics Gems, 1990): the raw step (max − min)/target is rounded up to the nearest nice number,
-/// and ticks are the multiples of the step inside [min, max]. Log axes use powers of ten, adding
+/// Graphics Gems, 1990): the raw step (max − min)/(target − 1) is rounded to the nearest nice
+/// number (fraction < 1.5 → 1, < 3 → 2, < 7 → 5, else 10), and ticks are the multiples of the step
+/// inside [min, max]. Log axes use powers of ten, adding
 /// 2× and 5× multiples when fewer than three decades are visible.
 public enum NiceTicks {
   /// The smallest nice number (1, 2, 5 × 10^k) ≥ `x` (x > 0).
@@ -19,11 +20,21 @@ public enum NiceTicks {
     return nice * base
   }
 
+  /// The nice number (1, 2, 5 × 10^k) nearest to `x` in Heckbert's rounding (x > 0).
+  public static func niceStep(near x: Double) -> Double {
+    precondition(x > 0 && x.isFinite, "niceStep needs a positive finite value, got \(x)")
+    let exponent = (log10(x)).rounded(.down)
+    let base = pow(10, exponent)
+    let fraction = x / base
+    let nice: Double = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10
+    return nice * base
+  }
+
   /// The step for about `targetCount` ticks over [lo, hi].
   public static func step(_ lo: Double, _ hi: Double, targetCount: Int = 6) -> Double {
     let span = hi - lo
     guard span > 0, span.isFinite else { return 1 }
-    return niceStep(atLeast: span / Double(max(targetCount - 1, 1)))
+    return niceStep(near: span / Double(max(targetCount - 1, 1)))
   }
 
   /// Multiples of the nice step within [lo, hi] (inclusive, with a relative tolerance).
@@ -55,7 +66,10 @@ public enum NiceTicks {
     }
     if decades.count >= 3 { return decades }
     let multiples: [Double] = decades.count == 2 ? [1, 2, 5] : [1, 2, 3, 5]
-    let ticks = (e0...e1).flatMap { e in multiples.map { $0 * pow(10, Double(e)) } }.filter(inRange)
+    // m / 10^-e rather than m · 10^e: 3 / 10 is exactly the double nearest 0.3, 3 · 0.1 is not.
+    let ticks = (e0...e1).flatMap { e in
+      multiples.map { e < 0 ? $0 / pow(10, Double(-e)) : $0 * pow(10, Double(e)) }
+    }.filter(inRange)
     return ticks.count >= 2 ? ticks : linear(lo, hi, targetCount: 4)
   }
 

@@ -268,7 +268,8 @@ public final class TextRenderer: @unchecked Sendable {
     if rotated {
       let r = mask.rotatedCounterClockwise
       // (x, y) → (y, W − 1 − x): the anchor moves to (ay, W − 1 − ax).
-      canvas.blendMask(r.coverage, maskWidth: r.width, x: px - ay, y: py - (mask.width - 1 - ax), color: color)
+      canvas.blendMask(
+        r.coverage, maskWidth: r.width, x: px - ay, y: py - (mask.width - 1 - ax), color: color)
     } else {
       canvas.blendMask(mask.coverage, maskWidth: mask.width, x: px - ax, y: py - ay, color: color)
     }
