@@ -164,8 +164,8 @@ extension Figure {
     let extents = dataExtents()
     let xr = Self.axisRange(x, values: extents.xs, tight: extents.tight, zeroFloor: false)
     let yr = Self.axisRange(y, values: extents.ys, tight: extents.tight, zeroFloor: extents.bars)
-    let xt = x.showTicks ? Self.ticks(xr, x.scale, targetCount: max(3, rect.width / 100)) : []
-    let yt = y.showTicks ? Self.ticks(yr, y.scale, targetCount: max(3, rect.height / 60)) : []
+    let xt = x.showTicks ? Self.ticks(xr, x.scale, targetCount: max(4, rect.width / 100)) : []
+    let yt = y.showTicks ? Self.ticks(yr, y.scale, targetCount: max(4, rect.height / 60)) : []
     let labelH = text.measure("0", size: fontSize).height
     let yLabelW = tickLabels(yt, y.scale).map { text.measure($0, size: fontSize).width }.max() ?? 0
     var left = 10 + (y.showTicks ? yLabelW + 10 : 0)

@@ -157,3 +157,19 @@ import Testing
   #expect(ColorMap.greys.color(at: 0.5) == Color(grey: 128))
   #expect(ColorMap.viridis.color(at: 2) == ColorMap.viridis.color(at: 1))
 }
+
+@Test func panelsTileFigures() throws {
+  let text = try TextRenderer.shared()
+  var a = Figure(width: 300, height: 200, title: "linear")
+  a.line([1, 0.5, 0.2, 0.1])
+  var b = Figure(width: 300, height: 240, title: "cosine")
+  b.y = AxisSpec(scale: .log)
+  b.line([1, 0.5, 0.2, 0.1], style: .dashed)
+  let img = try Figure.renderPanels([a, b, a], columns: 2, text: text)
+  #expect(img.width == 600 && img.height == 480)
+  // The second panel's frame starts right of the first panel.
+  let lb = b.layout(in: PixelRect(x: 300, y: 0, width: 300, height: 240), text: text)
+  let c = Canvas(image: img)
+  #expect(c[lb.plotRect.x - 1, lb.plotRect.y + 20].r < 80)
+  try saveForInspection(img, "plot-panels")
+}
