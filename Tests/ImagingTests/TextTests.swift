@@ -96,3 +96,15 @@ func saveForInspection(_ image: RasterImage, _ name: String) throws {
     return available.contains("Noto Sans CJK SC")
   }
 }
+
+@Test func notoAloneRendersLatinAndCJK() throws {
+  // The fallback used where DejaVu is not installed: one face of the Noto CJK collection.
+  let noto = try TextRenderer(fonts: [.notoSansCJK])
+  var c = Canvas(width: 160, height: 40)
+  noto.draw("水 water", size: 20, at: Point(4, 20), color: .black, into: &c, anchor: .left)
+  let m = noto.measure("水 water", size: 20)
+  let box = PixelRect(x: 4, y: 20 - m.height / 2 - 1, width: m.width + 1, height: m.height + 2)
+  let ink = inkCount(c, inside: box)
+  #expect(ink.inside > 100 && ink.outside == 0)
+  #expect(noto.measure("水", size: 20).width == 20)  // full-width ideograph: one em
+}
