@@ -1,0 +1,80 @@
+import Testing
+
+@testable import Imaging
+
+private func glyph(_ size: Int, _ value: UInt8) -> RasterImage {
+  // A black square in the middle of a white tile.
+  var img = RasterImage(width: size, height: size, format: .grey, filledWith: 255)
+  for y in (size / 4)..<(3 * size / 4) {
+    for x in (size / 4)..<(3 * size / 4) { img.pixels[y * size + x] = value }
+  }
+  return img
+}
+
+@Test func gridDimensionsAndCaptions() throws {
+  let text = try TextRenderer.shared()
+  let images = (0..<7).map { glyph(32, UInt8($0 * 20)) }
+  let labels = ["金 gold", "bird", "water", "tree", "fire", "a mental illness", "to speak"]
+  let grid = try ImageGrid.make(
+    images: images, columns: 4, labels: labels, cellPadding: 6, labelSize: 12, scale: 2, text: text)
+  let captionH = text.measure("Ag金", size: 12).height + 4
+  #expect(grid.format == .rgb)
+  #expect(grid.width == 4 * 64 + 5 * 6)
+  #expect(grid.height == 2 * (64 + captionH) + 3 * 6)
+  let canvas = Canvas(image: grid)
+  // The first cell's square (scaled 2×) is black at its centre; padding is white.
+  #expect(canvas[6 + 32, 6 + 32] == .black)
+  #expect(canvas[2, 2] == .white)
+  // Caption ink under the first cell, nothing under the empty 8th cell.
+  let captionRow = PixelRect(x: 6, y: 6 + 64, width: 64, height: captionH)
+  #expect(
+    inkCount(
+      Canvas(image: crop(grid, captionRow)), inside: PixelRect(x: 0, y: 0, width: 0, height: 0)
+    ).outside > 20)
+  let empty = PixelRect(x: 6 + 3 * 70, y: 6 + 64 + captionH + 6, width: 64, height: 64 + captionH)
+  #expect(
+    inkCount(Canvas(image: crop(grid, empty)), inside: PixelRect(x: 0, y: 0, width: 0, height: 0))
+      .outside == 0)
+  try saveForInspection(grid, "grid-captions")
+}
+
+@Test func gridWithRowLabels() throws {
+  let text = try TextRenderer.shared()
+  let rows = [(0..<5).map { glyph(24, UInt8($0 * 40)) }, (0..<3).map { glyph(24, UInt8($0 * 60)) }]
+  let labels = ["gold", "a very long prompt about water"]
+  let grid = try ImageGrid.make(
+    rows: rows, rowLabels: labels, cellPadding: 4, labelSize: 14, text: text)
+  let labelW = min(320, labels.map { text.measure($0, size: 14).width }.max()! + 4)
+  #expect(grid.width == labelW + 5 * 24 + 7 * 4)
+  #expect(grid.height == 2 * 24 + 3 * 4)
+  try saveForInspection(grid, "grid-rows")
+}
+
+@Test func tileKeepsPixelsExact() {
+  let a = RasterImage(width: 2, height: 2, format: .grey, pixels: [1, 2, 3, 4])
+  let b = RasterImage(width: 2, height: 2, format: .grey, pixels: [5, 6, 7, 8])
+  let t = ImageGrid.tile([a, b, a], columns: 2, padding: 1, background: 9)
+  #expect(t.width == 5 && t.height == 5)
+  #expect(Array(t.pixels[0..<5]) == [1, 2, 9, 5, 6])
+  #expect(Array(t.pixels[5..<10]) == [3, 4, 9, 7, 8])
+  #expect(Array(t.pixels[10..<15]) == [9, 9, 9, 9, 9])
+  #expect(Array(t.pixels[15..<20]) == [1, 2, 9, 9, 9])
+}
+
+@Test func longCaptionsAreShortened() throws {
+  let text = try TextRenderer.shared()
+  let fitted = ImageGrid.fit(
+    String(repeating: "wide ", count: 20), width: 60, size: 12, renderer: text)
+  #expect(fitted.hasSuffix("…"))
+  #expect(text.measure(fitted, size: 12).width <= 60)
+}
+
+func crop(_ image: RasterImage, _ r: PixelRect) -> RasterImage {
+  let ch = image.format.channels
+  var px: [UInt8] = []
+  for y in r.y..<(r.y + r.height) {
+    let start = (y * image.width + r.x) * ch
+    px += image.pixels[start..<(start + r.width * ch)]
+  }
+  return RasterImage(width: r.width, height: r.height, format: image.format, pixels: px)
+}
