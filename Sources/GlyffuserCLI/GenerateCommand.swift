@@ -48,6 +48,15 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
   @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
   var encoder: String?
+  @Option(help: "Write the denoising of the first prompt's images as an animated GIF.")
+  var animation: String?
+  @Flag(help: "In the animation, show the predicted x0 beside x_t at every step.")
+  var showX0 = false
+  @Option(
+    help:
+      "Also write the first prompt's first image after these step counts (e.g. 1,2,3,5,10,20) to <out>-steps.png."
+  )
+  var stepsGrid: String?
 
   func validate() throws {
     guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
@@ -72,23 +81,39 @@ struct GenerateCommand: ParsableCommand {
     print(
       "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
     )
-    var rows: [[RasterImage]] = []
-    for (p, prompt) in prompts.enumerated() {
+    func encodeRows(_ prompt: String, _ n: Int) -> GlyphPipeline.Conditioning {
       let enc = textEncoder.encode([prompt])
-      if enc.truncated[0] {
+      return GlyphPipeline.Conditioning(
+        text: enc.hiddenStates.broadcasted(to: [n] + Array(enc.hiddenStates.shape.dropFirst()))
+          .contiguous(),
+        mask: enc.mask.broadcasted(to: [n, enc.mask.shape[1]]).contiguous())
+    }
+    var rows: [[RasterImage]] = []
+    var frames: [RasterImage] = []
+    for (p, prompt) in prompts.enumerated() {
+      if textEncoder.encode([prompt]).truncated[0] {
         warn("prompt \"\(prompt)\" was cut to \(textEncoder.maxLength) tokens")
       }
       var images: [RasterImage] = []
       var start = 0
       while start < count {
         let n = min(batch, count - start)
-        let cond = GlyphPipeline.Conditioning(
-          text: enc.hiddenStates.broadcasted(to: [n] + Array(enc.hiddenStates.shape.dropFirst()))
-            .contiguous(),
-          mask: enc.mask.broadcasted(to: [n, enc.mask.shape[1]]).contiguous())
+        let record = animation != nil && p == 0 && start == 0
         let x = try pipeline.generate(
-          prompts: cond, empty: emptyCond, steps: steps, guidance: guidance,
-          seed: seed &+ UInt64(p * count + start))
+          prompts: encodeRows(prompt, n), empty: emptyCond, steps: steps, guidance: guidance,
+          seed: seed &+ UInt64(p * count + start),
+          onStep: record
+            ? { step in
+              let xt = GlyphImages.rasters(step.sample, scale: Float(step.sampleScale))
+              var frame = ImageGrid.tile(xt, columns: Int(Double(n).squareRoot().rounded(.up)))
+              if showX0 {
+                let x0 = GlyphImages.rasters(step.predictedOriginal)
+                frame = ImageGrid.tile(
+                  [frame, ImageGrid.tile(x0, columns: Int(Double(n).squareRoot().rounded(.up)))],
+                  columns: 2, padding: 8)
+              }
+              frames.append(frame)
+            } : nil)
         images += GlyphImages.rasters(x)
         start += n
         FileHandle.standardError.write(Data("\r\(prompt): \(start)/\(count)".utf8))
@@ -104,47 +129,51 @@ struct GenerateCommand: ParsableCommand {
         }
       }
     }
-    let grid = GlyphImages.grid(rows)
+    let scale = max(1, 96 / loaded.unet.config.sampleSize)
+    let grid = try ImageGrid.make(rows: rows, rowLabels: prompts, scale: scale)
     try Data(PNGEncoder.encode(grid)).write(to: URL(fileURLWithPath: out))
     print("wrote \(out)")
+    if let animation {
+      // Hold the final frame for a second.
+      let held = frames + Array(repeating: frames.last!, count: 10)
+      try Data(GIFEncoder.encode(frames: held, delayCentiseconds: 10, loop: true)).write(
+        to: URL(fileURLWithPath: animation))
+      print("wrote \(animation) (\(frames.count) steps)")
+    }
+    if let stepsGrid {
+      let counts = stepsGrid.split(separator: ",").compactMap { Int($0) }
+      var strip: [RasterImage] = []
+      for n in counts {
+        let x = try pipeline.generate(
+          prompts: encodeRows(prompts[0], 1), empty: emptyCond, steps: n, guidance: guidance,
+          seed: seed)
+        strip += GlyphImages.rasters(x)
+      }
+      let path = (out as NSString).deletingPathExtension + "-steps.png"
+      let image = try ImageGrid.make(
+        images: strip, columns: strip.count,
+        labels: counts.map { "\($0) step" + ($0 == 1 ? "" : "s") },
+        scale: scale)
+      try Data(PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: path))
+      print("wrote \(path)")
+    }
   }
 }
-
 func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }
 
 /// Model outputs ([−1, 1], NHWC) as greyscale images and simple grids.
 enum GlyphImages {
-  static func rasters(_ x: Tensor) -> [RasterImage] {
+  /// `scale` multiplies values first (the variance-exploding samplers' states).
+  static func rasters(_ x: Tensor, scale: Float = 1) -> [RasterImage] {
     let (b, h, w) = (x.shape[0], x.shape[1], x.shape[2])
     let v = x.scalars
     return (0..<b).map { i in
       RasterImage(
         width: w, height: h, format: .grey,
         pixels: (0..<(h * w)).map { j in
-          UInt8(max(0, min(255, ((v[i * h * w + j] + 1) * 127.5).rounded())))
+          UInt8(max(0, min(255, ((v[i * h * w + j] * scale + 1) * 127.5).rounded())))
         })
     }
-  }
-
-  /// Rows of equal-sized tiles, 2 px white gutters.
-  static func grid(_ rows: [[RasterImage]], gutter: Int = 2) -> RasterImage {
-    let cell = rows.first?.first
-    let (w, h) = (cell?.width ?? 1, cell?.height ?? 1)
-    let cols = rows.map(\.count).max() ?? 1
-    let W = cols * (w + gutter) + gutter
-    let H = rows.count * (h + gutter) + gutter
-    var px = [UInt8](repeating: 255, count: W * H)
-    for (r, row) in rows.enumerated() {
-      for (c, img) in row.enumerated() {
-        for y in 0..<h {
-          for x in 0..<w {
-            px[(gutter + r * (h + gutter) + y) * W + gutter + c * (w + gutter) + x] =
-              img.pixels[y * w + x]
-          }
-        }
-      }
-    }
-    return RasterImage(width: W, height: H, format: .grey, pixels: px)
   }
 
   static func slug(_ s: String) -> String {
