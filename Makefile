@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc haswell
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 
-.PHONY: setup build demo test bench-ops venv format
+.PHONY: setup build demo test bench-ops bench-sample bench-train venv format
 
 setup:
 	bash scripts/setup
@@ -28,3 +28,15 @@ bench-ops: build venv
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+# U-Net sampling / training speed against diffusers on PyTorch CPU (same config, same batch).
+BENCH_PRESET ?= small
+bench-sample: build venv
+	$(BIN) init-model --preset $(BENCH_PRESET) --text-dim 384 --out .build/bench-$(BENCH_PRESET)
+	for b in 16 1; do $(BIN) bench sample --preset $(BENCH_PRESET) --batch $$b --steps 20 --json; \
+	  "$(VENV)/bin/python" scripts/peers/bench_unet.py sample --model .build/bench-$(BENCH_PRESET) --batch $$b; done
+
+bench-train: build venv
+	for p in tiny small; do $(BIN) init-model --preset $$p --text-dim 384 --out .build/bench-$$p; \
+	  $(BIN) bench train --preset $$p --batch 32 --json; \
+	  "$(VENV)/bin/python" scripts/peers/bench_unet.py train --model .build/bench-$$p --batch 32; done

@@ -47,12 +47,13 @@ struct BenchTrainCommand: ParsableCommand {
     let imgs = Double(batch) / median
     if json {
       print(
-        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount)}"#
+        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "peak_rss_mib": \#(PeakMemory.residentMiB())}"#
       )
     } else {
       print(
         "train \(preset) batch \(batch) \(p.rawValue): \(String(format: "%.3f", median)) s/step, "
-          + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters")
+          + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters, peak RSS \(PeakMemory.residentMiB()) MiB"
+      )
     }
   }
 }
