@@ -77,29 +77,3 @@ struct EncoderOptions: ParsableArguments {
     try TextEncoder.load(encoder, maxLength: maxLength)
   }
 }
-
-/// A one-line progress bar on stderr, redrawn at most ten times a second.
-final class ProgressBar: @unchecked Sendable {
-  let label: String
-  let start = ContinuousClock.now
-  var lastDraw = ContinuousClock.now - .seconds(1)
-
-  init(label: String) { self.label = label }
-
-  func update(_ done: Int, _ total: Int) {
-    let now = ContinuousClock.now
-    guard now - lastDraw >= .milliseconds(100) || done == total else { return }
-    lastDraw = now
-    let width = 30
-    let filled = total > 0 ? width * done / total : width
-    let elapsed = now - start
-    let seconds =
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    let line = String(
-      format: "\r%@ [%@%@] %d/%d %.1fs", label, String(repeating: "#", count: filled),
-      String(repeating: ".", count: width - filled), done, total, seconds)
-    FileHandle.standardError.write(Data(line.utf8))
-  }
-
-  func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
-}
