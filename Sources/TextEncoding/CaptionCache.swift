@@ -19,6 +19,7 @@ public final class CaptionCache: @unchecked Sendable {
   public let captionsSHA256: String
   let file: SafeTensorsFile
   let entryOffsets: [Int]
+  let entryTokenIDs: [Int64]
   let captionEntry: [Int]
   let emptyEntry: Int
   public let captionHashes: [Int64]
@@ -74,13 +75,15 @@ public final class CaptionCache: @unchecked Sendable {
     encoderIdentity = try field("encoder_identity")
     captionsSHA256 = try field("captions_sha256")
     entryOffsets = try file.int64s("entry_offsets").map(Int.init)
+    entryTokenIDs = try file.int64s("entry_token_ids")
     captionEntry = try file.int64s("caption_entry").map(Int.init)
     captionHashes = try file.int64s("caption_hash")
     let info = try file.info("embeddings")
     isHalf = info.dtype == .f16
     let tokens = entryOffsets.last ?? 0
     let consistent =
-      info.shape == [tokens, hiddenSize] && (info.dtype == .f16 || info.dtype == .f32)
+      info.shape == [tokens, hiddenSize] && entryTokenIDs.count == tokens
+      && (info.dtype == .f16 || info.dtype == .f32)
       && captionEntry.count == count && captionHashes.count == count
       && zip(entryOffsets, entryOffsets.dropFirst()).allSatisfy { $0 < $1 }
       && captionEntry.allSatisfy { $0 >= 0 && $0 < entryOffsets.count - 1 }
@@ -107,8 +110,7 @@ public final class CaptionCache: @unchecked Sendable {
 
   public func tokenIDs(_ caption: Int) -> [Int] {
     let e = captionEntry[caption]
-    let all = try! file.int64s("entry_token_ids")
-    return all[entryOffsets[e]..<entryOffsets[e + 1]].map(Int.init)
+    return entryTokenIDs[entryOffsets[e]..<entryOffsets[e + 1]].map(Int.init)
   }
 
   func entryLength(_ e: Int) -> Int { entryOffsets[e + 1] - entryOffsets[e] }
