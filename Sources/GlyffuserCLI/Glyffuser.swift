@@ -25,9 +25,9 @@ struct Glyffuser: AsyncParsableCommand {
 /// libgomp reads its environment once, when the library loads (before `main`), and by default
 /// its idle threads spin for a long time at every barrier. When the two cores are shared with
 /// anything else that spinning starves the real work: a training step of the tiny preset took
-/// 12.3 s with the default and 2.7 s with `GOMP_SPINCOUNT=100000` under a load of ~5 (see
-/// docs/BENCHMARKS.md). So unless the user chose a policy, set a short spin and re-run this
-/// program once with it.
+/// 12.3 s with the default and 2.2–2.7 s with `OMP_WAIT_POLICY=passive` under loads of 3–5 (a
+/// shorter `GOMP_SPINCOUNT` varied between 2.7 and 11.9 s). So unless the user chose a policy,
+/// set the passive one and re-run this program once with it.
 enum OpenMPEnvironment {
   static let marker = "GLYFFUSER_OMP_SET"
 
@@ -36,7 +36,7 @@ enum OpenMPEnvironment {
     guard env["OMP_WAIT_POLICY"] == nil, env["GOMP_SPINCOUNT"] == nil, env[marker] == nil else {
       return
     }
-    setenv("GOMP_SPINCOUNT", "100000", 1)
+    setenv("OMP_WAIT_POLICY", "passive", 1)
     setenv(marker, "1", 1)
     let args = CommandLine.arguments
     var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
