@@ -16,41 +16,49 @@ extension OneDNN {
   ///
   /// Sums over K are deterministic: oneDNN 2.6's fp32 gemm splits K across threads when the
   /// output is small, so its last bits would depend on the thread count. Weight gradients
-  /// (Aᵀ·B, K = rows) are summed here in fixed chunks of `kChunk` rows, in order, with beta = 1;
-  /// other small-output products with a long K run on one thread (they are cheap).
+  /// (Aᵀ·B, K = rows) are summed here in fixed chunks of `kChunk` rows, in order, with beta = 1,
+  /// and any product with a small output and a long K runs on one thread (they are cheap).
+  /// Chunks of 128 rows cost 0.7 s per tiny-preset training step in call overhead; 1024 do not.
   public static func matmul(
     batch: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
     b: UnsafePointer<Float>, transposeB: Bool, bBatchStride: Int?,
     c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
     precision: Precision
   ) {
+    let direct = {
+      (
+        k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        accumulate: Bool
+      ) in
+      let run = {
+        matmulDirect(
+          batch: batch, m: m, n: n, k: k, a: a, transposeA: transposeA, b: b,
+          transposeB: transposeB, bBatchStride: bBatchStride, c: c, bias: bias,
+          accumulate: accumulate, precision: precision)
+      }
+      // Small outputs are where gemm splits K across threads: run those on one thread.
+      if k > smallK && m * n < 1 << 16, let omp = OpenMP.shared {
+        omp.withSingleThread(run)
+      } else {
+        run()
+      }
+    }
     if batch == 1 && k > kChunk && transposeA && !transposeB {
       var k0 = 0
       while k0 < k {
         let kc = min(kChunk, k - k0)
-        matmulDirect(
-          batch: 1, m: m, n: n, k: kc, a: a + k0 * m, transposeA: true, b: b + k0 * n,
-          transposeB: false, bBatchStride: nil, c: c, bias: k0 == 0 ? bias : nil,
-          accumulate: accumulate || k0 > 0, precision: precision)
+        direct(kc, a + k0 * m, b + k0 * n, k0 == 0 ? bias : nil, accumulate || k0 > 0)
         k0 += kc
       }
-      return
-    }
-    let direct = {
-      matmulDirect(
-        batch: batch, m: m, n: n, k: k, a: a, transposeA: transposeA, b: b,
-        transposeB: transposeB, bBatchStride: bBatchStride, c: c, bias: bias,
-        accumulate: accumulate, precision: precision)
-    }
-    if k > kChunk && m * n < 1 << 16, let omp = OpenMP.shared {
-      omp.withSingleThread(direct)
     } else {
-      direct()
+      direct(k, a, b, bias, accumulate)
     }
   }
 
-  /// K per chunk of a deterministic weight-gradient product.
-  static let kChunk = 128
+  /// K per chunk of a deterministic weight-gradient product (rows of the batch).
+  static let kChunk = 1024
+  /// Longer sums than this over a small output run on one thread.
+  static let smallK = 128
 
   /// C[b] = op(A[b]) · op(B[b]) (+ bias[n]) (+ C[b] if accumulate). Row-major; op = transpose
   /// when flagged. A is [batch, M, K] (or [batch, K, M] if transposeA); B is [batch, K, N]
