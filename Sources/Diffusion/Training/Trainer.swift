@@ -133,11 +133,9 @@ public final class Trainer {
     }
     let gradNorm = clipGradNorm(named.map(\.1), maxNorm: config.gradClip)
     if !gradNorm.isFinite {
-      let bad = named.first { _, p in
-        p.grad?.withFloats { g in g.contains { !$0.isFinite } } ?? false
-      }
       throw TrainingError.nonFinite(
-        step: stepNumber, tensor: "gradient of \(bad?.0 ?? "(unknown parameter)")",
+        step: stepNumber,
+        tensor: "gradient of \(Self.firstNonFiniteGradient(named) ?? "(unknown parameter)")",
         lastCheckpoint: nil)
     }
     let lr = currentLearningRate
@@ -150,6 +148,11 @@ public final class Trainer {
     return StepMetrics(
       step: stepNumber, epoch: state.epoch, loss: lossValue, lr: lr, gradNorm: gradNorm,
       imgPerS: Double(b) / max(seconds, 1e-9), valLoss: nil)
+  }
+
+  /// The path of the first parameter (in model order) whose gradient holds a NaN or ±∞.
+  static func firstNonFiniteGradient(_ named: [(String, Parameter)]) -> String? {
+    named.first { _, p in p.grad?.withFloats { g in g.contains { !$0.isFinite } } ?? false }?.0
   }
 
   /// Mean over the batch of w_t · mean over pixels of (pred − target)².
