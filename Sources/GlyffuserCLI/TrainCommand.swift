@@ -1,0 +1,148 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import GlyphData
+import Imaging
+import NN
+import Tensors
+
+/// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
+/// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
+/// checkpoint exactly.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train", abstract: "Train a glyffuser U-Net on a data set.")
+
+  @Option(help: "Preset: tiny, small, glyffuser (or test).") var preset = "tiny"
+  @Option(help: "Data set directory (holding glyphs.safetensors).") var dataset: String
+  @Option(help: "Run directory (metrics, samples, checkpoints).") var out: String
+  @Option(help: "Stop after N optimiser steps.") var steps: Int?
+  @Option(help: "Stop after E epochs.") var epochs: Int?
+  @Option(help: "Stop after M minutes of wall-clock time.") var minutes: Double?
+  @Option(help: "Images per step.") var batch = 32
+  @Option(help: "Peak learning rate.") var lr: Float = 1e-4
+  @Option(help: "Linear warm-up steps.") var warmup = 500
+  @Option(help: "Convolution/matmul precision: f32 or bf16 (default: bf16 where native).")
+  var precision: String?
+  @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
+  @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
+  @Option(help: "Keep the newest K checkpoints.") var keep = 3
+  @Option(help: "Preview grid every N steps (0 = never; needs a text encoder).")
+  var sampleEvery = 1000
+  @Option(help: "Validation loss every N steps (0 = never).") var valEvery = 250
+  @Option(help: "Random seed (initial weights and every stream).") var seed: UInt64 = 0
+  @Option(help: "EMA decay.") var emaDecay: Float = 0.9999
+  @Option(help: "Prediction target: epsilon, v_prediction or sample.") var prediction = "epsilon"
+  @Option(help: "Min-SNR-γ loss weighting (off when absent; 5 is the paper's choice).")
+  var minSnrGamma: Float?
+  @Option(help: "Caption dropout probability (classifier-free guidance).")
+  var captionDropout: Float = 0.1
+  @Option(
+    help:
+      "Caption embeddings: 'random' (fixed random vectors per caption; the only source until the text-encoder cache lands)."
+  )
+  var captions = "random"
+  @Option(help: "Tokens per caption for --captions random.") var tokens = 16
+  @Option(help: "Text dimension for --captions random.") var textDim = 384
+
+  func validate() throws {
+    let given = [steps != nil, epochs != nil, minutes != nil].filter { $0 }.count
+    guard given <= 1 else {
+      throw ValidationError("give at most one of --steps, --epochs, --minutes")
+    }
+    guard given == 1 || resume else {
+      throw ValidationError("give one of --steps, --epochs, --minutes")
+    }
+    if let precision, Precision(rawValue: precision) == nil {
+      throw ValidationError("--precision must be f32 or bf16")
+    }
+    guard PredictionType(rawValue: prediction) != nil else {
+      throw ValidationError("--prediction must be epsilon, v_prediction or sample")
+    }
+    guard captions == "random" else {
+      throw ValidationError("--captions: only 'random' is available until the caption cache lands")
+    }
+  }
+
+  var duration: TrainingConfig.Duration? {
+    if let steps { return .steps(steps) }
+    if let epochs { return .epochs(epochs) }
+    if let minutes { return .minutes(minutes) }
+    return nil
+  }
+
+  func makeConfig() -> TrainingConfig {
+    var c = TrainingConfig()
+    c.seed = seed
+    c.batchSize = batch
+    c.duration = duration ?? .steps(1000)
+    c.learningRate = lr
+    c.warmupSteps = warmup
+    c.precision = precision ?? ComputePrecision.current.rawValue
+    c.checkpointEvery = checkpointEvery
+    c.keepCheckpoints = keep
+    c.sampleEvery = sampleEvery
+    c.validationEvery = valEvery
+    c.emaDecay = emaDecay
+    c.prediction = PredictionType(rawValue: prediction) ?? .epsilon
+    c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
+    c.captionDropout = captionDropout
+    return c
+  }
+
+  func run() throws {
+    let runDir = URL(fileURLWithPath: out, isDirectory: true)
+    let data: GlyphDataset
+    do {
+      data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset, isDirectory: true))
+    } catch { throw DatasetCLIError("\(error)") }
+    let captionTable = RandomCaptionEmbeddings(
+      count: data.count, tokens: tokens, dim: textDim, seed: seed)
+    do {
+      let trainer: Trainer
+      if resume, let latest = TrainingCheckpoint.latest(run: runDir) {
+        let state = try TrainingCheckpoint.resume(
+          from: latest, images: try TrainImages.make(data, size: nil), captions: captionTable,
+          duration: duration)
+        trainer = state
+        log("resuming \(latest.path) at step \(trainer.state.step)")
+      } else {
+        if resume { log("no checkpoint in \(runDir.path): starting a new run") }
+        let config = makeConfig()
+        let unetConfig = try UNetConfig.preset(named: preset, textDim: captionTable.dim)
+        var rng = RandomStream(seed: seed, name: "init")
+        let model = try UNet2DConditionModel(unetConfig, stream: &rng)
+        trainer = try Trainer(
+          model: model, config: config,
+          images: try TrainImages.make(data, size: unetConfig.sampleSize), captions: captionTable)
+        log(
+          "training \(preset) (\(model.parameterCount) parameters) on \(data.count) glyphs, "
+            + "batch \(config.batchSize), \(config.precision)")
+      }
+      let run = try TrainingRun(trainer: trainer, directory: runDir)
+      run.writeImage = { image, url in
+        let raster = RasterImage(
+          width: image.width, height: image.height, format: .grey, pixels: image.pixels)
+        try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
+      }
+      if trainer.config.sampleEvery > 0 {
+        log("preview grids need a text encoder: skipped (random caption embeddings)")
+      }
+      let interrupt = InterruptFlag()
+      run.shouldStop = { interrupt.isSet }
+      let history = try run.run()
+      FileHandle.standardError.write(Data("\n".utf8))
+      if let last = history.last {
+        log(
+          String(
+            format: "done: step %d, loss %.4f, checkpoint %@", last.step, last.loss,
+            TrainingCheckpoint.latest(run: runDir)?.path ?? "none"))
+      }
+    } catch let error as TrainingError {
+      FileHandle.standardError.write(Data("\n".utf8))
+      throw DatasetCLIError("\(error)")
+    }
+  }
+
+  func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
