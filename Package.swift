@@ -52,7 +52,9 @@ let package = Package(
     .testTarget(
       name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"]),
+    .testTarget(
+      name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"],
+      resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

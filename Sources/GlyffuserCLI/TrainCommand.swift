@@ -39,9 +39,10 @@ struct TrainCommand: ParsableCommand {
   var captionDropout: Float = 0.1
   @Option(
     help:
-      "Caption embeddings: 'random' (fixed random vectors per caption; the only source until the text-encoder cache lands)."
+      "Caption embeddings: 'cache' (the data set's caption cache, encoded first when missing) or 'random' (fixed random vectors per caption, for smoke tests and benchmarks)."
   )
-  var captions = "random"
+  var captions = "cache"
+  @OptionGroup var encoderOptions: EncoderOptions
   @Option(help: "Tokens per caption for --captions random.") var tokens = 16
   @Option(help: "Text dimension for --captions random.") var textDim = 384
 
@@ -59,8 +60,8 @@ struct TrainCommand: ParsableCommand {
     guard PredictionType(rawValue: prediction) != nil else {
       throw ValidationError("--prediction must be epsilon, v_prediction or sample")
     }
-    guard captions == "random" else {
-      throw ValidationError("--captions: only 'random' is available until the caption cache lands")
+    guard captions == "random" || captions == "cache" else {
+      throw ValidationError("--captions must be cache or random")
     }
   }
 
@@ -96,13 +97,23 @@ struct TrainCommand: ParsableCommand {
     do {
       data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset, isDirectory: true))
     } catch { throw DatasetCLIError("\(error)") }
-    let captionTable = RandomCaptionEmbeddings(
-      count: data.count, tokens: tokens, dim: textDim, seed: seed)
+    let captionTable: any CaptionEmbeddings
+    var promptEncoder: (any PromptEncoder)? = nil
+    if captions == "cache" {
+      let (cache, encoder) = try openCaptionCache(
+        dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
+      captionTable = CachedCaptions(cache: cache)
+      promptEncoder = encoder.map(EncoderPrompts.init)
+    } else {
+      captionTable = RandomCaptionEmbeddings(
+        count: data.count, tokens: tokens, dim: textDim, seed: seed)
+    }
     do {
       let trainer: Trainer
       if resume, let latest = TrainingCheckpoint.latest(run: runDir) {
         let state = try TrainingCheckpoint.resume(
-          from: latest, images: try TrainImages.make(data, size: nil), captions: captionTable,
+          from: latest, images: try TrainImages.make(data, size: try sampleSize(of: latest)),
+          captions: captionTable,
           duration: duration)
         trainer = state
         log("resuming \(latest.path) at step \(trainer.state.step)")
@@ -125,8 +136,9 @@ struct TrainCommand: ParsableCommand {
           width: image.width, height: image.height, format: .grey, pixels: image.pixels)
         try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
       }
-      if trainer.config.sampleEvery > 0 {
-        log("preview grids need a text encoder: skipped (random caption embeddings)")
+      run.promptEncoder = promptEncoder
+      if trainer.config.sampleEvery > 0, promptEncoder == nil {
+        log("preview grids need the text encoder: skipped")
       }
       let interrupt = InterruptFlag()
       run.shouldStop = { interrupt.isSet }
@@ -142,6 +154,13 @@ struct TrainCommand: ParsableCommand {
       FileHandle.standardError.write(Data("\n".utf8))
       throw DatasetCLIError("\(error)")
     }
+  }
+
+  /// The image size of the model saved in checkpoint `dir`.
+  func sampleSize(of dir: URL) throws -> Int {
+    let url = dir.appendingPathComponent(TrainingCheckpoint.modelDirectory)
+      .appendingPathComponent(UNetCheckpoint.configFile)
+    return try UNetConfig(diffusersJSON: try Data(contentsOf: url), file: url.path).sampleSize
   }
 
   func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

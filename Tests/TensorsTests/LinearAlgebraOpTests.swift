@@ -98,5 +98,12 @@ import Testing
     let a = Tensor.attention(query: q, key: k, value: val, heads: 2, keyMask: mask)
     let b = Tensor.attention(query: q, key: k2, value: val, heads: 2, keyMask: mask)
     #expect(a.scalars == b.scalars)
+    // Fused kernel = composite oracle, forward and gradients.
+    let c = Tensor.attentionComposite(query: q, key: k, value: val, heads: 2, keyMask: mask)
+    #expect(zip(a.scalars, c.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+    let rc = GradientCheck.check([q, k, val]) {
+      Tensor.attentionComposite(query: $0[0], key: $0[1], value: $0[2], heads: 2, keyMask: mask)
+    }
+    #expect(rc.passed, "\(rc)")
   }
 }

@@ -6,6 +6,9 @@ import Tensors
 public protocol CaptionEmbeddings: Sendable {
   /// Rows for `indices`: text [B, L, D] and mask [B, L].
   func batch(indices: [Int]) -> (text: Tensor, mask: Tensor)
+  /// The same with row b the empty prompt where `dropped[b]` (default: splices `empty` into
+  /// `batch(indices:)`, which needs both padded to the same L).
+  func batch(indices: [Int], dropped: [Bool]) -> (text: Tensor, mask: Tensor)
   /// The empty prompt: text [1, L, D], mask [1, L].
   var empty: (text: Tensor, mask: Tensor) { get }
   /// D.
@@ -54,7 +57,7 @@ public struct TrainingImages: Sendable {
 
 extension CaptionEmbeddings {
   /// Rows for `indices`, with row b replaced by the empty prompt where `dropped[b]`.
-  func batch(indices: [Int], dropped: [Bool]) -> (text: Tensor, mask: Tensor) {
+  public func batch(indices: [Int], dropped: [Bool]) -> (text: Tensor, mask: Tensor) {
     let (text, mask) = batch(indices: indices)
     guard dropped.contains(true) else { return (text, mask) }
     let (et, em) = empty

@@ -1,0 +1,113 @@
+import Foundation
+import NN
+import Tensors
+
+/// A Glyffuser model folder: the U-Net in diffusers layout (`config.json` +
+/// `diffusion_pytorch_model.safetensors`, loadable with `UNet2DConditionModel.from_pretrained`),
+/// the training noise schedule as a diffusers `scheduler_config.json`, and `glyffuser.json`
+/// naming the text encoder the model was trained with.
+public enum ModelFolder {
+  public static let schedulerFile = "scheduler_config.json"
+  public static let recordFile = "glyffuser.json"
+
+  /// What the model expects of its text encoder.
+  public struct Record: Codable, Sendable, Equatable {
+    /// Encoder name (e.g. `all-MiniLM-L6-v2`) or folder the user gave.
+    public var textEncoder: String
+    /// Name plus weights hash: a different encoder of the same width is still refused.
+    public var textEncoderIdentity: String
+    public var textDim: Int
+    public var maxTokens: Int
+    public var preset: String?
+    public var trainingSteps: Int?
+
+    public init(
+      textEncoder: String, textEncoderIdentity: String, textDim: Int, maxTokens: Int,
+      preset: String? = nil, trainingSteps: Int? = nil
+    ) {
+      self.textEncoder = textEncoder
+      self.textEncoderIdentity = textEncoderIdentity
+      self.textDim = textDim
+      self.maxTokens = maxTokens
+      self.preset = preset
+      self.trainingSteps = trainingSteps
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case textEncoder = "text_encoder"
+      case textEncoderIdentity = "text_encoder_identity"
+      case textDim = "text_dim"
+      case maxTokens = "max_tokens"
+      case preset
+      case trainingSteps = "training_steps"
+    }
+  }
+
+  /// The default training schedule: DDPM, linear betas 1e-4 → 0.02 over 1000 steps (Ho et al.).
+  public static var defaultScheduler: SchedulerConfig {
+    var c = SchedulerConfig(className: "DDPMScheduler")
+    c.numTrainTimesteps = 1000
+    c.betaStart = 1e-4
+    c.betaEnd = 0.02
+    c.betaSchedule = "linear"
+    c.predictionType = "epsilon"
+    c.clipSample = false
+    return c
+  }
+
+  /// Writes the folder (each file atomically). `weights` overrides the model's parameters by path
+  /// (e.g. the EMA weights).
+  public static func save(
+    _ unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig = defaultScheduler,
+    weights: [String: Tensor]? = nil, to directory: URL
+  ) throws {
+    try UNetCheckpoint.save(unet, to: directory, weights: weights)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFile.write(
+      try encoder.encode(scheduler), to: directory.appendingPathComponent(schedulerFile))
+    try AtomicFile.write(
+      try encoder.encode(record), to: directory.appendingPathComponent(recordFile))
+  }
+
+  public struct Loaded {
+    public var unet: UNet2DConditionModel
+    public var record: Record
+    public var scheduler: SchedulerConfig
+  }
+
+  public static func load(from directory: URL) throws -> Loaded {
+    let recordURL = directory.appendingPathComponent(recordFile)
+    guard FileManager.default.fileExists(atPath: recordURL.path) else {
+      throw ModelFolderError.notAModel(
+        directory.path,
+        "no \(recordFile) (make one with `glyffuser train` or `glyffuser init-model`)")
+    }
+    let record: Record
+    do {
+      record = try JSONDecoder().decode(Record.self, from: Data(contentsOf: recordURL))
+    } catch {
+      throw ModelFolderError.notAModel(recordURL.path, "unreadable: \(error)")
+    }
+    let unet = try UNetCheckpoint.load(from: directory)
+    guard unet.config.textDim == record.textDim else {
+      throw ModelFolderError.notAModel(
+        recordURL.path,
+        "text_dim \(record.textDim) but the U-Net expects \(unet.config.textDim)-d text")
+    }
+    let schedulerURL = directory.appendingPathComponent(schedulerFile)
+    let scheduler =
+      FileManager.default.fileExists(atPath: schedulerURL.path)
+      ? try SchedulerConfig.load(from: schedulerURL) : defaultScheduler
+    return Loaded(unet: unet, record: record, scheduler: scheduler)
+  }
+}
+
+public enum ModelFolderError: Error, CustomStringConvertible {
+  case notAModel(String, String)
+  public var description: String {
+    switch self {
+    case .notAModel(let path, let why): "\(path): not a Glyffuser model folder: \(why)"
+    }
+  }
+}

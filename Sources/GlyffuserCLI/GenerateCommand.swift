@@ -1,0 +1,154 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import Imaging
+import Tensors
+import TextEncoding
+
+/// Sampler names on the command line (the ones users of diffusers / k-diffusion know).
+enum SamplerName: String, ExpressibleByArgument, CaseIterable {
+  case ddpm, ddim, euler, heun, unipc
+  case dpmpp2m = "dpmpp-2m"
+  case dpmppSDE = "dpmpp-sde"
+  case eulerA = "euler-a"
+
+  func settings(schedule: NoiseSchedule) -> SamplerSettings {
+    let kind: SamplerKind =
+      switch self {
+      case .ddpm: .ddpm
+      case .ddim: .ddim
+      case .euler: .euler
+      case .heun: .heun
+      case .unipc: .uniPC
+      case .dpmpp2m, .dpmppSDE: .dpmSolverMultistep
+      case .eulerA: .eulerAncestral
+      }
+    var s = SamplerSettings(kind: kind, schedule: schedule)
+    if self == .dpmppSDE { s.dpmVariant = .sde }
+    return s
+  }
+}
+
+/// `glyffuser generate`: prompts → a grid of new glyphs (one row per prompt).
+struct GenerateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate", abstract: "Draw new glyphs for English prompts with a trained model.")
+
+  @Option(help: "Model folder (from `glyffuser train` or `glyffuser init-model`).") var model:
+    String
+  @Argument(help: "Prompts, e.g. \"gold\" \"water\".") var prompts: [String]
+  @Option(help: "Images per prompt.") var count = 8
+  @Option(help: "Sampling steps (1…1000).") var steps = 20
+  @Option(help: "Sampler: \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var sampler: SamplerName = .dpmpp2m
+  @Option(help: "Classifier-free guidance scale (1 = off).") var guidance: Float = 3
+  @Option(help: "Seed of the first image; image i uses seed + i.") var seed: UInt64 = 0
+  @Option(help: "Images per U-Net batch.") var batch = 16
+  @Option(help: "Output grid PNG.") var out = "glyphs.png"
+  @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
+  @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
+  var encoder: String?
+
+  func validate() throws {
+    guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
+    guard count >= 1, batch >= 1 else { throw ValidationError("--count and --batch must be ≥ 1") }
+    guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1…1000") }
+    guard guidance >= 0, guidance.isFinite else { throw ValidationError("--guidance must be ≥ 0") }
+  }
+
+  func run() throws {
+    let loaded = try ModelFolder.load(from: URL(fileURLWithPath: model))
+    let textEncoder = try TextEncoder.load(encoder ?? loaded.record.textEncoder)
+    guard textEncoder.hiddenSize == loaded.record.textDim else {
+      throw ValidationError(
+        "encoder \(textEncoder.name) gives \(textEncoder.hiddenSize)-d text; the model needs \(loaded.record.textDim)-d"
+      )
+    }
+    let settings = try loaded.scheduler.settings()
+    let pipeline = GlyphPipeline(
+      unet: loaded.unet, settings: sampler.settings(schedule: settings.schedule))
+    let empty = textEncoder.encode([""])
+    let emptyCond = GlyphPipeline.Conditioning(text: empty.hiddenStates, mask: empty.mask)
+    print(
+      "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
+    )
+    var rows: [[RasterImage]] = []
+    for (p, prompt) in prompts.enumerated() {
+      let enc = textEncoder.encode([prompt])
+      if enc.truncated[0] {
+        warn("prompt \"\(prompt)\" was cut to \(textEncoder.maxLength) tokens")
+      }
+      var images: [RasterImage] = []
+      var start = 0
+      while start < count {
+        let n = min(batch, count - start)
+        let cond = GlyphPipeline.Conditioning(
+          text: enc.hiddenStates.broadcasted(to: [n] + Array(enc.hiddenStates.shape.dropFirst()))
+            .contiguous(),
+          mask: enc.mask.broadcasted(to: [n, enc.mask.shape[1]]).contiguous())
+        let x = try pipeline.generate(
+          prompts: cond, empty: emptyCond, steps: steps, guidance: guidance,
+          seed: seed &+ UInt64(p * count + start))
+        images += GlyphImages.rasters(x)
+        start += n
+        FileHandle.standardError.write(Data("\r\(prompt): \(start)/\(count)".utf8))
+      }
+      FileHandle.standardError.write(Data("\n".utf8))
+      rows.append(images)
+      if let outDir {
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        for (i, img) in images.enumerated() {
+          let name = "\(GlyphImages.slug(prompt))-\(seed &+ UInt64(p * count + i)).png"
+          try Data(PNGEncoder.encode(img)).write(
+            to: URL(fileURLWithPath: outDir).appendingPathComponent(name))
+        }
+      }
+    }
+    let grid = GlyphImages.grid(rows)
+    try Data(PNGEncoder.encode(grid)).write(to: URL(fileURLWithPath: out))
+    print("wrote \(out)")
+  }
+}
+
+func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }
+
+/// Model outputs ([−1, 1], NHWC) as greyscale images and simple grids.
+enum GlyphImages {
+  static func rasters(_ x: Tensor) -> [RasterImage] {
+    let (b, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+    let v = x.scalars
+    return (0..<b).map { i in
+      RasterImage(
+        width: w, height: h, format: .grey,
+        pixels: (0..<(h * w)).map { j in
+          UInt8(max(0, min(255, ((v[i * h * w + j] + 1) * 127.5).rounded())))
+        })
+    }
+  }
+
+  /// Rows of equal-sized tiles, 2 px white gutters.
+  static func grid(_ rows: [[RasterImage]], gutter: Int = 2) -> RasterImage {
+    let cell = rows.first?.first
+    let (w, h) = (cell?.width ?? 1, cell?.height ?? 1)
+    let cols = rows.map(\.count).max() ?? 1
+    let W = cols * (w + gutter) + gutter
+    let H = rows.count * (h + gutter) + gutter
+    var px = [UInt8](repeating: 255, count: W * H)
+    for (r, row) in rows.enumerated() {
+      for (c, img) in row.enumerated() {
+        for y in 0..<h {
+          for x in 0..<w {
+            px[(gutter + r * (h + gutter) + y) * W + gutter + c * (w + gutter) + x] =
+              img.pixels[y * w + x]
+          }
+        }
+      }
+    }
+    return RasterImage(width: W, height: H, format: .grey, pixels: px)
+  }
+
+  static func slug(_ s: String) -> String {
+    let kept = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+    return String(String(kept).prefix(40))
+  }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@testable import Tensors
+
+/// Fast fused kernels (`AttentionKernels`) against the naive oracle (`ReferenceAttention`).
+@Suite struct AttentionKernelTests {
+  /// Odd lengths (not multiples of the 64 tile or the 16-wide register tile), Lq ≠ Lk,
+  /// D not a multiple of 8, masked keys, one query block split across work items.
+  static let cases: [(AttentionGeometry, Int?)] = [
+    (AttentionGeometry(batch: 1, heads: 1, queryLength: 1, keyLength: 1, headDim: 1), nil),
+    (AttentionGeometry(batch: 2, heads: 3, queryLength: 5, keyLength: 7, headDim: 12), 3),
+    (AttentionGeometry(batch: 1, heads: 2, queryLength: 70, keyLength: 67, headDim: 8), nil),
+    (AttentionGeometry(batch: 2, heads: 1, queryLength: 33, keyLength: 129, headDim: 20), 4),
+    (AttentionGeometry(batch: 1, heads: 2, queryLength: 130, keyLength: 17, headDim: 32), 5),
+    (AttentionGeometry(batch: 3, heads: 1, queryLength: 16, keyLength: 77, headDim: 3), 2),
+    (
+      AttentionGeometry(
+        batch: 1, heads: 1, queryLength: 9, keyLength: 11, headDim: 64, scale: 0.3), nil
+    ),
+  ]
+
+  @Test(arguments: 0..<cases.count)
+  func fastMatchesReference(index: Int) {
+    let (g, maskEvery) = Self.cases[index]
+    let problem = AttentionProblem(g, seed: UInt64(100 + index), maskedEvery: maskEvery)
+    let ref = problem.run(.reference)
+    let fast = problem.run(.fast)
+    #expect(attentionMismatch(fast.out, ref.out) <= 1, "out \(g)")
+    #expect(attentionMismatch(fast.lse, ref.lse) <= 1, "logsumexp \(g)")
+    #expect(attentionMismatch(fast.dq, ref.dq) <= 1, "dq \(g)")
+    #expect(attentionMismatch(fast.dk, ref.dk) <= 1, "dk \(g)")
+    #expect(attentionMismatch(fast.dv, ref.dv) <= 1, "dv \(g)")
+  }
+
+  /// Each output is written by one work item reducing in a fixed order, so 1, 2 and 3 threads
+  /// must give the same bits (the forward also splits query blocks differently per thread count).
+  @Test func threadCountDoesNotChangeBits() {
+    let g = AttentionGeometry(batch: 2, heads: 2, queryLength: 150, keyLength: 90, headDim: 24)
+    let problem = AttentionProblem(g, seed: 7, maskedEvery: 6)
+    let serial = Parallel.withThreadCount(1) { problem.run(.fast) }
+    for threads in [2, 3] {
+      let parallel = Parallel.withThreadCount(threads) { problem.run(.fast) }
+      #expect(parallel.out == serial.out)
+      #expect(parallel.lse == serial.lse)
+      #expect(parallel.dq == serial.dq)
+      #expect(parallel.dk == serial.dk)
+      #expect(parallel.dv == serial.dv)
+    }
+  }
+
+  /// Batch element 1 has every key masked: its rows give 0 output, −∞ logsumexp and zero
+  /// gradients in both kernels (PyTorch would give NaN); batch element 0 is unaffected.
+  @Test func fullyMaskedRowsGiveZeros() {
+    let g = AttentionGeometry(batch: 2, heads: 2, queryLength: 6, keyLength: 5, headDim: 8)
+    var problem = AttentionProblem(g, seed: 11)
+    problem.mask = [1, 0, 1, 1, 0] + [0, 0, 0, 0, 0]
+    let half = g.queryElements / 2
+    let halfK = g.keyElements / 2
+    for kernel in [AttentionProblem.Kernel.reference, .fast] {
+      let r = problem.run(kernel)
+      #expect(r.out[half...].allSatisfy { $0 == 0 }, "\(kernel) out")
+      #expect(r.dq[half...].allSatisfy { $0 == 0 }, "\(kernel) dq")
+      #expect(r.dk[halfK...].allSatisfy { $0 == 0 }, "\(kernel) dk")
+      #expect(r.dv[halfK...].allSatisfy { $0 == 0 }, "\(kernel) dv")
+      #expect(r.lse[(g.rowCount / 2)...].allSatisfy { $0 == -.infinity }, "\(kernel) lse")
+      #expect(r.out[..<half].allSatisfy { $0.isFinite && $0 != 0 }, "\(kernel) live rows")
+      // Masked keys of the live batch element get no gradient.
+      for j in [1, 4] {
+        for c in 0..<(g.heads * g.headDim) {
+          #expect(r.dk[j * g.heads * g.headDim + c] == 0)
+        }
+      }
+    }
+  }
+
+  /// The 4×16 register-tiled product against a plain triple loop.
+  @Test(arguments: [4, 8, 12, 20, 64])
+  func microKernelMatchesNaiveProduct(m: Int) {
+    var rng = AttentionTestRandom(state: UInt64(m))
+    let (n, k, lda, ldb, ldc) = (32, 13, 15, 40, 33)
+    let a = rng.floats(m * lda)
+    let b = rng.floats(k * ldb)
+    let c0 = rng.floats(m * ldc)
+    for accumulate in [false, true] {
+      var c = c0
+      attnGemm(
+        m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc, accumulate: accumulate)
+      var worst = 0.0
+      for i in 0..<m {
+        for j in 0..<ldc {
+          guard j < n else {
+            #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote outside the tile")
+            continue
+          }
+          var s = accumulate ? Double(c0[i * ldc + j]) : 0
+          for p in 0..<k { s += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
+          worst = max(worst, abs(Double(c[i * ldc + j]) - s) / (abs(s) + 1))
+        }
+      }
+      #expect(worst <= 1e-5, "m=\(m) accumulate=\(accumulate)")
+    }
+  }
+
+  /// Vectorised exp against Foundation's over the range the softmax uses, plus the edges.
+  @Test func vectorExpMatchesFoundation() {
+    var worst: Float = 0
+    var x: Float = -90
+    while x < 10 {
+      let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0123 })
+      let e = attnExp(lanes)
+      for l in 0..<8 where lanes[l] >= -87 {
+        let want = Foundation.exp(Double(lanes[l]))
+        worst = max(worst, Float(abs(Double(e[l]) - want) / want))
+      }
+      x += 0.0987
+    }
+    #expect(worst < 4e-7)
+    let edges = attnExp(SIMD8(-.infinity, -100, -87.5, 0, 1, 88, 100, -0.0))
+    #expect(edges[0] == 0 && edges[1] == 0 && edges[2] == 0)
+    #expect(edges[3] == 1 && edges[7] == 1)
+    #expect(abs(edges[4] - Float(M_E)) <= 2e-7 * Float(M_E))
+    #expect(edges[5].isFinite && edges[6] == edges[5])
+  }
+}
