@@ -5,6 +5,7 @@ import GlyphData
 import Imaging
 import NN
 import Tensors
+import TextEncoding
 
 /// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
 /// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
@@ -99,10 +100,12 @@ struct TrainCommand: ParsableCommand {
     } catch { throw DatasetCLIError("\(error)") }
     let captionTable: any CaptionEmbeddings
     var promptEncoder: (any PromptEncoder)? = nil
+    var cacheInfo: CaptionCache? = nil
     if captions == "cache" {
       let (cache, encoder) = try openCaptionCache(
         dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
       captionTable = CachedCaptions(cache: cache)
+      cacheInfo = cache
       promptEncoder = encoder.map(EncoderPrompts.init)
     } else {
       captionTable = RandomCaptionEmbeddings(
@@ -144,6 +147,21 @@ struct TrainCommand: ParsableCommand {
       run.shouldStop = { interrupt.isSet }
       let history = try run.run()
       FileHandle.standardError.write(Data("\n".utf8))
+      if let cache = cacheInfo {
+        // RUN/model: the EMA weights as a model folder for `glyffuser generate`.
+        var scheduler = ModelFolder.defaultScheduler
+        scheduler.numTrainTimesteps = trainer.config.trainTimesteps
+        scheduler.predictionType = trainer.config.prediction.rawValue
+        let modelDir = runDir.appendingPathComponent("model", isDirectory: true)
+        try ModelFolder.save(
+          trainer.model,
+          record: ModelFolder.Record(
+            textEncoder: cache.encoderName, textEncoderIdentity: cache.encoderIdentity,
+            textDim: cache.hiddenSize, maxTokens: cache.maxLength,
+            preset: resume ? nil : preset, trainingSteps: trainer.state.step),
+          scheduler: scheduler, weights: trainer.ema.shadow, to: modelDir)
+        log("EMA model: \(modelDir.path)")
+      }
       if let last = history.last {
         log(
           String(

@@ -107,7 +107,9 @@ public enum TrainingCheckpoint {
       entries.append(.f32("v.\(name)", shape: p.shape, s.v))
       steps[name] = s.step
     }
-    let stepsJSON = String(decoding: try JSONEncoder().encode(steps), as: UTF8.self)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys  // a deterministic file
+    let stepsJSON = String(decoding: try encoder.encode(steps), as: UTF8.self)
     try SafeTensors.write(entries, metadata: ["steps": stepsJSON], to: url)
   }
 
