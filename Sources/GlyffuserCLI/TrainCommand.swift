@@ -7,6 +7,10 @@ import NN
 import Tensors
 import TextEncoding
 
+/// Set by the SIGINT/SIGTERM handler of `glyffuser train`; an aligned 32-bit store is atomic on
+/// the platforms we build for.
+nonisolated(unsafe) private var trainInterrupted: Int32 = 0
+
 /// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
 /// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
 /// checkpoint exactly.
@@ -23,6 +27,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Images per step.") var batch = 32
   @Option(help: "Peak learning rate.") var lr: Float = 1e-4
   @Option(help: "Linear warm-up steps.") var warmup = 500
+  @Option(
+    help: "Length of the cosine decay in steps (default: the run's length; 100000 with --minutes).")
+  var scheduleSteps: Int?
   @Option(help: "Convolution/matmul precision: f32 or bf16 (default: bf16 where native).")
   var precision: String?
   @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
@@ -80,6 +87,7 @@ struct TrainCommand: ParsableCommand {
     c.duration = duration ?? .steps(1000)
     c.learningRate = lr
     c.warmupSteps = warmup
+    c.scheduleSteps = scheduleSteps
     c.precision = precision ?? ComputePrecision.current.rawValue
     c.checkpointEvery = checkpointEvery
     c.keepCheckpoints = keep
@@ -143,8 +151,12 @@ struct TrainCommand: ParsableCommand {
       if trainer.config.sampleEvery > 0, promptEncoder == nil {
         log("preview grids need the text encoder: skipped")
       }
-      let interrupt = InterruptFlag()
-      run.shouldStop = { interrupt.isSet }
+      // SIGINT/SIGTERM: finish the step, write a checkpoint, exit. A plain handler that sets a
+      // flag (the training loop never returns to a run loop that could serve a dispatch source).
+      trainInterrupted = 0
+      signal(SIGINT) { _ in trainInterrupted = 1 }
+      signal(SIGTERM) { _ in trainInterrupted = 1 }
+      run.shouldStop = { trainInterrupted != 0 }
       let history = try run.run()
       FileHandle.standardError.write(Data("\n".utf8))
       if let cache = cacheInfo {
