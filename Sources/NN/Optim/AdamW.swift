@@ -26,6 +26,11 @@ public final class AdamW {
     public var m: [Float]
     public var v: [Float]
     public var step: Int
+    public init(m: [Float], v: [Float], step: Int) {
+      self.m = m
+      self.v = v
+      self.step = step
+    }
   }
 
   public let config: Config

@@ -1,0 +1,155 @@
+import Foundation
+import Tensors
+
+/// Drives a `Trainer` in a run directory: stopping rule, `metrics.jsonl`, validation, preview
+/// grids (`samples/step-N.png`), checkpoints and a progress line.
+///
+/// `metrics.jsonl` gets one JSON object per step (`StepMetrics`); on resume, lines after the
+/// checkpoint's step (work lost with the process) are dropped first, so the file reads as one
+/// uninterrupted run.
+public final class TrainingRun {
+  public let trainer: Trainer
+  public let directory: URL
+  /// Encodes preview prompts; no grids without it.
+  public var promptEncoder: (any PromptEncoder)?
+  /// Writes a preview grid (e.g. as PNG); no grids without it.
+  public var writeImage: ((GreyscaleImage, URL) throws -> Void)?
+  /// Receives progress lines (default: stderr, redrawn in place).
+  public var progress: (String) -> Void = { line in
+    FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+  }
+  /// Polled between steps; true stops the run after writing a checkpoint (SIGINT).
+  public var shouldStop: () -> Bool = { false }
+
+  public var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
+
+  public init(trainer: Trainer, directory: URL) throws {
+    self.trainer = trainer
+    self.directory = directory
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try truncateMetrics(after: trainer.state.step)
+  }
+
+  /// Trains until the stopping rule holds; returns the metrics of every step made.
+  /// On a non-finite loss or gradient throws `.nonFinite` naming the last checkpoint (which is
+  /// left as it was).
+  @discardableResult
+  public func run() throws -> [StepMetrics] {
+    let config = trainer.config
+    let start = Date()
+    let total = config.totalSteps(batchesPerEpoch: trainer.batchesPerEpoch)
+    let deadline: Date? =
+      if case .minutes(let m) = config.duration { start.addingTimeInterval(m * 60) } else { nil }
+    let startStep = trainer.state.step
+    var history: [StepMetrics] = []
+    var lastProgress = Date.distantPast
+    let handle = try metricsHandle()
+    defer { try? handle.close() }
+    func done() -> Bool {
+      if let total, trainer.state.step >= total { return true }
+      if let deadline, Date() >= deadline { return true }
+      return false
+    }
+    while !done() {
+      var m: StepMetrics
+      do {
+        m = try trainer.step()
+      } catch TrainingError.nonFinite(let step, let tensor, _) {
+        throw TrainingError.nonFinite(
+          step: step, tensor: tensor,
+          lastCheckpoint: TrainingCheckpoint.latest(run: directory)?.path)
+      }
+      let step = m.step
+      if config.validationEvery > 0, step % config.validationEvery == 0 {
+        m.valLoss = trainer.validationLoss()
+      }
+      try append(m, to: handle)
+      history.append(m)
+      if config.sampleEvery > 0, step % config.sampleEvery == 0 { try writeGrid() }
+      let finished = done() || shouldStop()
+      if step % config.checkpointEvery == 0 || finished {
+        try TrainingCheckpoint.save(trainer, run: directory)
+      }
+      let now = Date()
+      if finished || now.timeIntervalSince(lastProgress) >= config.progressInterval {
+        lastProgress = now
+        progress(
+          progressLine(
+            m, elapsed: now.timeIntervalSince(start), madeSteps: step - startStep,
+            total: total, deadline: deadline))
+      }
+      if shouldStop() { break }
+    }
+    return history
+  }
+
+  /// Writes `samples/step-N.png` (or whatever `writeImage` writes) when both hooks are set.
+  public func writeGrid() throws {
+    guard let promptEncoder, let writeImage else { return }
+    let grid = try trainer.sampleGrid(encoder: promptEncoder)
+    let dir = directory.appendingPathComponent("samples", isDirectory: true)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try writeImage(grid, dir.appendingPathComponent("step-\(trainer.state.step).png"))
+  }
+
+  func progressLine(
+    _ m: StepMetrics, elapsed: Double, madeSteps: Int, total: Int?, deadline: Date?
+  ) -> String {
+    let perStep = elapsed / Double(max(madeSteps, 1))
+    var eta: Double? = nil
+    if let total { eta = Double(total - m.step) * perStep }
+    if let deadline { eta = max(0, deadline.timeIntervalSinceNow) }
+    let imgs = Double(madeSteps * trainer.config.batchSize) / max(elapsed, 1e-9)
+    var line = String(
+      format: "epoch %d step %d%@ | %.1f img/s | loss %.4f | lr %.2e", m.epoch, m.step,
+      total.map { "/\($0)" } ?? "", imgs, m.loss, m.lr)
+    if let v = m.valLoss { line += String(format: " | val %.4f", v) }
+    if let eta { line += " | ETA " + Self.clock(eta) }
+    return line
+  }
+
+  static func clock(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+  }
+
+  // MARK: metrics.jsonl
+
+  func metricsHandle() throws -> FileHandle {
+    if !FileManager.default.fileExists(atPath: metricsURL.path) {
+      FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
+    }
+    let h = try FileHandle(forWritingTo: metricsURL)
+    try h.seekToEnd()
+    return h
+  }
+
+  func append(_ m: StepMetrics, to handle: FileHandle) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var line = try encoder.encode(m)
+    line.append(UInt8(ascii: "\n"))
+    try handle.write(contentsOf: line)
+  }
+
+  /// Keeps only the lines of steps ≤ `step` (atomically rewritten when anything goes).
+  func truncateMetrics(after step: Int) throws {
+    guard let data = FileManager.default.contents(atPath: metricsURL.path) else { return }
+    let lines = data.split(separator: UInt8(ascii: "\n"))
+    let kept = lines.filter { line in
+      guard let m = try? JSONDecoder().decode(StepMetrics.self, from: Data(line)) else {
+        return false
+      }
+      return m.step <= step
+    }
+    guard kept.count != lines.count || data.last != UInt8(ascii: "\n") && !data.isEmpty else {
+      return
+    }
+    var out = Data()
+    for line in kept {
+      out.append(contentsOf: line)
+      out.append(UInt8(ascii: "\n"))
+    }
+    try AtomicFile.write(out, to: metricsURL)
+  }
+}

@@ -1,0 +1,66 @@
+import Diffusion
+import Foundation
+import Tensors
+import TextEncoding
+
+/// The data set's caption cache as the trainer's `CaptionEmbeddings`: caption index = data-set
+/// index; batches are right-padded to their longest member, dropped rows get the empty prompt.
+struct CachedCaptions: CaptionEmbeddings {
+  let cache: CaptionCache
+
+  var dim: Int { cache.hiddenSize }
+
+  func batch(indices: [Int]) -> (text: Tensor, mask: Tensor) {
+    let b = cache.batch(indices)
+    return (b.embeddings, b.mask)
+  }
+
+  func batch(indices: [Int], dropped: [Bool]) -> (text: Tensor, mask: Tensor) {
+    let b = cache.batch(zip(indices, dropped).map { $1 ? nil : $0 })
+    return (b.embeddings, b.mask)
+  }
+
+  var empty: (text: Tensor, mask: Tensor) {
+    let b = cache.batch([nil])
+    return (b.embeddings, b.mask)
+  }
+}
+
+/// The text encoder as the trainer's `PromptEncoder` (preview grids).
+struct EncoderPrompts: PromptEncoder {
+  let encoder: TextEncoder
+
+  func encode(_ prompts: [String]) throws -> (text: Tensor, mask: Tensor) {
+    let e = encoder.encode(prompts)
+    return (e.hiddenStates, e.mask)
+  }
+}
+
+extension TrainCommand {
+  /// Opens (building first when missing or stale) the caption cache of `dataset` for the
+  /// chosen encoder, checked against the shard's captions.
+  func openCaptionCache(dataset dir: URL, captions: [String]) throws -> (CaptionCache, TextEncoder?)
+  {
+    let encoder = try? encoderOptions.load()
+    let name = encoder?.name ?? encoderOptions.encoder
+    let url = CaptionCache.location(dataset: dir, encoderName: name)
+    if let cache = try? CaptionCache(contentsOf: url),
+      cache.captionsSHA256 == CaptionCacheBuilder.captionsDigest(captions),
+      encoder == nil || cache.encoderIdentity == encoder?.identity
+    {
+      return (cache, encoder)
+    }
+    guard let encoder else {
+      throw DatasetCLIError(
+        "no usable caption cache at \(url.path) and the encoder \(name) cannot be loaded "
+          + "(run scripts/setup, or --captions random)")
+    }
+    log("encoding \(captions.count) captions with \(encoder.identity) into \(url.path)")
+    let bar = ProgressBar(label: "encode")
+    _ = try CaptionCacheBuilder.build(
+      captions: captions, encoder: encoder, to: url, batchSize: 64, halfPrecision: true
+    ) { done, total in bar.update(done, total) }
+    bar.finish()
+    return (try CaptionCache(contentsOf: url), encoder)
+  }
+}

@@ -1,0 +1,197 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import GlyphData
+import Imaging
+import NN
+import Tensors
+import TextEncoding
+
+/// Set by the SIGINT/SIGTERM handler of `glyffuser train`; an aligned 32-bit store is atomic on
+/// the platforms we build for.
+nonisolated(unsafe) private var trainInterrupted: Int32 = 0
+
+/// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
+/// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
+/// checkpoint exactly.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train", abstract: "Train a glyffuser U-Net on a data set.")
+
+  @Option(help: "Preset: tiny, small, glyffuser (or test).") var preset = "tiny"
+  @Option(help: "Data set directory (holding glyphs.safetensors).") var dataset: String
+  @Option(help: "Run directory (metrics, samples, checkpoints).") var out: String
+  @Option(help: "Stop after N optimiser steps.") var steps: Int?
+  @Option(help: "Stop after E epochs.") var epochs: Int?
+  @Option(help: "Stop after M minutes of wall-clock time.") var minutes: Double?
+  @Option(help: "Images per step.") var batch = 32
+  @Option(help: "Peak learning rate.") var lr: Float = 1e-4
+  @Option(help: "Linear warm-up steps.") var warmup = 500
+  @Option(
+    help: "Length of the cosine decay in steps (default: the run's length; 100000 with --minutes).")
+  var scheduleSteps: Int?
+  @Option(help: "Convolution/matmul precision: f32 or bf16 (default: bf16 where native).")
+  var precision: String?
+  @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
+  @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
+  @Option(help: "Keep the newest K checkpoints.") var keep = 3
+  @Option(help: "Preview grid every N steps (0 = never; needs a text encoder).")
+  var sampleEvery = 1000
+  @Option(help: "Validation loss every N steps (0 = never).") var valEvery = 250
+  @Option(help: "Random seed (initial weights and every stream).") var seed: UInt64 = 0
+  @Option(help: "EMA decay.") var emaDecay: Float = 0.9999
+  @Option(help: "Prediction target: epsilon, v_prediction or sample.") var prediction = "epsilon"
+  @Option(help: "Min-SNR-γ loss weighting (off when absent; 5 is the paper's choice).")
+  var minSnrGamma: Float?
+  @Option(help: "Caption dropout probability (classifier-free guidance).")
+  var captionDropout: Float = 0.1
+  @Option(
+    help:
+      "Caption embeddings: 'cache' (the data set's caption cache, encoded first when missing) or 'random' (fixed random vectors per caption, for smoke tests and benchmarks)."
+  )
+  var captions = "cache"
+  @OptionGroup var encoderOptions: EncoderOptions
+  @Option(help: "Tokens per caption for --captions random.") var tokens = 16
+  @Option(help: "Text dimension for --captions random.") var textDim = 384
+
+  func validate() throws {
+    let given = [steps != nil, epochs != nil, minutes != nil].filter { $0 }.count
+    guard given <= 1 else {
+      throw ValidationError("give at most one of --steps, --epochs, --minutes")
+    }
+    guard given == 1 || resume else {
+      throw ValidationError("give one of --steps, --epochs, --minutes")
+    }
+    if let precision, Precision(rawValue: precision) == nil {
+      throw ValidationError("--precision must be f32 or bf16")
+    }
+    guard PredictionType(rawValue: prediction) != nil else {
+      throw ValidationError("--prediction must be epsilon, v_prediction or sample")
+    }
+    guard captions == "random" || captions == "cache" else {
+      throw ValidationError("--captions must be cache or random")
+    }
+  }
+
+  var duration: TrainingConfig.Duration? {
+    if let steps { return .steps(steps) }
+    if let epochs { return .epochs(epochs) }
+    if let minutes { return .minutes(minutes) }
+    return nil
+  }
+
+  func makeConfig() -> TrainingConfig {
+    var c = TrainingConfig()
+    c.seed = seed
+    c.batchSize = batch
+    c.duration = duration ?? .steps(1000)
+    c.learningRate = lr
+    c.warmupSteps = warmup
+    c.scheduleSteps = scheduleSteps
+    c.precision = precision ?? ComputePrecision.current.rawValue
+    c.checkpointEvery = checkpointEvery
+    c.keepCheckpoints = keep
+    c.sampleEvery = sampleEvery
+    c.validationEvery = valEvery
+    c.emaDecay = emaDecay
+    c.prediction = PredictionType(rawValue: prediction) ?? .epsilon
+    c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
+    c.captionDropout = captionDropout
+    return c
+  }
+
+  func run() throws {
+    let runDir = URL(fileURLWithPath: out, isDirectory: true)
+    let data: GlyphDataset
+    do {
+      data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset, isDirectory: true))
+    } catch { throw DatasetCLIError("\(error)") }
+    let captionTable: any CaptionEmbeddings
+    var promptEncoder: (any PromptEncoder)? = nil
+    var cacheInfo: CaptionCache? = nil
+    if captions == "cache" {
+      let (cache, encoder) = try openCaptionCache(
+        dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
+      captionTable = CachedCaptions(cache: cache)
+      cacheInfo = cache
+      promptEncoder = encoder.map(EncoderPrompts.init)
+    } else {
+      captionTable = RandomCaptionEmbeddings(
+        count: data.count, tokens: tokens, dim: textDim, seed: seed)
+    }
+    do {
+      let trainer: Trainer
+      if resume, let latest = TrainingCheckpoint.latest(run: runDir) {
+        let state = try TrainingCheckpoint.resume(
+          from: latest, images: try TrainImages.make(data, size: try sampleSize(of: latest)),
+          captions: captionTable,
+          duration: duration)
+        trainer = state
+        log("resuming \(latest.path) at step \(trainer.state.step)")
+      } else {
+        if resume { log("no checkpoint in \(runDir.path): starting a new run") }
+        let config = makeConfig()
+        let unetConfig = try UNetConfig.preset(named: preset, textDim: captionTable.dim)
+        var rng = RandomStream(seed: seed, name: "init")
+        let model = try UNet2DConditionModel(unetConfig, stream: &rng)
+        trainer = try Trainer(
+          model: model, config: config,
+          images: try TrainImages.make(data, size: unetConfig.sampleSize), captions: captionTable)
+        log(
+          "training \(preset) (\(model.parameterCount) parameters) on \(data.count) glyphs, "
+            + "batch \(config.batchSize), \(config.precision)")
+      }
+      let run = try TrainingRun(trainer: trainer, directory: runDir)
+      run.writeImage = { image, url in
+        let raster = RasterImage(
+          width: image.width, height: image.height, format: .grey, pixels: image.pixels)
+        try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
+      }
+      run.promptEncoder = promptEncoder
+      if trainer.config.sampleEvery > 0, promptEncoder == nil {
+        log("preview grids need the text encoder: skipped")
+      }
+      // SIGINT/SIGTERM: finish the step, write a checkpoint, exit. A plain handler that sets a
+      // flag (the training loop never returns to a run loop that could serve a dispatch source).
+      trainInterrupted = 0
+      signal(SIGINT) { _ in trainInterrupted = 1 }
+      signal(SIGTERM) { _ in trainInterrupted = 1 }
+      run.shouldStop = { trainInterrupted != 0 }
+      let history = try run.run()
+      FileHandle.standardError.write(Data("\n".utf8))
+      if let cache = cacheInfo {
+        // RUN/model: the EMA weights as a model folder for `glyffuser generate`.
+        var scheduler = ModelFolder.defaultScheduler
+        scheduler.numTrainTimesteps = trainer.config.trainTimesteps
+        scheduler.predictionType = trainer.config.prediction.rawValue
+        let modelDir = runDir.appendingPathComponent("model", isDirectory: true)
+        try ModelFolder.save(
+          trainer.model,
+          record: ModelFolder.Record(
+            textEncoder: cache.encoderName, textEncoderIdentity: cache.encoderIdentity,
+            textDim: cache.hiddenSize, maxTokens: cache.maxLength,
+            preset: resume ? nil : preset, trainingSteps: trainer.state.step),
+          scheduler: scheduler, weights: trainer.ema.shadow, to: modelDir)
+        log("EMA model: \(modelDir.path)")
+      }
+      if let last = history.last {
+        log(
+          String(
+            format: "done: step %d, loss %.4f, checkpoint %@", last.step, last.loss,
+            TrainingCheckpoint.latest(run: runDir)?.path ?? "none"))
+      }
+    } catch let error as TrainingError {
+      FileHandle.standardError.write(Data("\n".utf8))
+      throw DatasetCLIError("\(error)")
+    }
+  }
+
+  /// The image size of the model saved in checkpoint `dir`.
+  func sampleSize(of dir: URL) throws -> Int {
+    let url = dir.appendingPathComponent(TrainingCheckpoint.modelDirectory)
+      .appendingPathComponent(UNetCheckpoint.configFile)
+    return try UNetConfig(diffusersJSON: try Data(contentsOf: url), file: url.path).sampleSize
+  }
+
+  func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
