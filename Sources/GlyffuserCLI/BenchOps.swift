@@ -191,7 +191,11 @@ struct BenchCase {
       let tracked = inputs.map { $0.requiringGrad() }
       let out = body(tracked)
       let seed = Tensor.ones(out.shape)
-      let bwd = Self.median(warmup, repeats) { out.backward(seed: seed) }
+      // Leaves are cleared each time so the timing is the VJPs, not gradient accumulation.
+      let bwd = Self.median(warmup, repeats) {
+        for t in tracked { t.zeroGrad() }
+        out.backward(seed: seed)
+      }
       let both = Self.median(warmup, repeats) {
         let o = body(inputs.map { $0.requiringGrad() })
         o.backward(seed: seed)

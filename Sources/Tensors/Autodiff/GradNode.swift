@@ -76,6 +76,9 @@ extension Tensor {
   /// The gradient accumulated in a leaf by `backward()`.
   public var grad: Tensor? { node?.isLeaf == true ? node?.grad : nil }
 
+  /// Forgets a leaf's accumulated gradient (the next `backward()` starts from zero).
+  public func zeroGrad() { if node?.isLeaf == true { node?.grad = nil } }
+
   /// Back-propagates from this tensor (∂L/∂self = `seed`, default ones) through the graph,
   /// accumulating into the leaves' gradients.
   public func backward(seed: Tensor? = nil) {
