@@ -14,7 +14,7 @@ build: setup
 	$(SWIFT) build $(RELEASE_FLAGS) --product glyffuser
 
 demo: build
-	$(BIN) bench ops
+	bash scripts/demo
 
 test: setup
 	$(SWIFT) build --build-tests
