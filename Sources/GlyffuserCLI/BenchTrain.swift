@@ -30,6 +30,14 @@ struct BenchTrainCommand: ParsableCommand {
     let eps = Tensor.randomNormal([batch, s, s, 1], stream: &data)
     let text = Tensor.randomNormal([batch, tokens, config.textDim], stream: &data)
     let t = (0..<batch).map { Float(($0 * 37) % 1000) }
+    // Forward FLOPs of one image (convolutions, matrix products, attention).
+    let (_, flops) = FLOPCounter.count {
+      withNoGrad {
+        model(
+          x.slice(axis: 0, range: 0..<1).contiguous(), timesteps: [t[0]],
+          text: text.slice(axis: 0, range: 0..<1).contiguous(), mask: nil)
+      }
+    }
     var times: [Double] = []
     ComputePrecision.with(p) {
       for i in 0..<(steps + 2) {
@@ -47,12 +55,12 @@ struct BenchTrainCommand: ParsableCommand {
     let imgs = Double(batch) / median
     if json {
       print(
-        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "peak_rss_mib": \#(PeakMemory.residentMiB())}"#
+        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "gflops_per_image_fwd": \#(flops / 1e9), "peak_rss_mib": \#(PeakMemory.residentMiB())}"#
       )
     } else {
       print(
         "train \(preset) batch \(batch) \(p.rawValue): \(String(format: "%.3f", median)) s/step, "
-          + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters, peak RSS \(PeakMemory.residentMiB()) MiB"
+          + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters, \(String(format: "%.2f", flops / 1e9)) GFLOP per image forward, peak RSS \(PeakMemory.residentMiB()) MiB"
       )
     }
   }

@@ -107,3 +107,24 @@ import Testing
     #expect(rc.passed, "\(rc)")
   }
 }
+
+@Suite struct FLOPCounterTests {
+  @Test func countsConvLinearAndAttention() {
+    let x = Tensor.zeros([2, 5, 6, 3])
+    let w = Tensor.zeros([4, 3, 3, 3])
+    let (_, conv) = FLOPCounter.count { _ = x.conv2d(weight: w, bias: nil, padding: 1) }
+    let expectedConv: Double = 2 * 2 * 5 * 6 * 4 * 3 * 9  // 2·N·OH·OW·O·I·K²
+    #expect(conv == expectedConv)
+    let (_, lin) = FLOPCounter.count {
+      _ = Tensor.zeros([7, 5]).linear(weight: Tensor.zeros([3, 5]), bias: nil)
+    }
+    let expectedLinear: Double = 2 * 7 * 3 * 5
+    #expect(lin == expectedLinear)
+    let q = Tensor.zeros([1, 4, 8])
+    let (_, attn) = FLOPCounter.count { _ = Tensor.attention(query: q, key: q, value: q, heads: 2) }
+    let geometry = AttentionGeometry(batch: 1, heads: 2, queryLength: 4, keyLength: 4, headDim: 4)
+    #expect(attn == geometry.flops)
+    let (_, none) = FLOPCounter.count { _ = x + x }
+    #expect(none == 0)
+  }
+}

@@ -36,6 +36,7 @@ extension Tensor {
     }
     var out = Tensor(uninitializedShape: [B, Lq, HD])
     let lse = Tensor(uninitializedShape: [B, heads, Lq])
+    FLOPCounter.add(g.flops)
     withOptionalPointer(mask) { m in
       AttentionKernels.forward(
         g, q: q.floatPointer, k: k.floatPointer, v: v.floatPointer, keyMask: m,

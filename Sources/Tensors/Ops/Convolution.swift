@@ -17,6 +17,7 @@ extension Tensor {
     let b = bias?.contiguous(dtype: .f32)
     let precision = ComputePrecision.current
     var out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.outChannels])
+    FLOPCounter.add(g.flops)
     OneDNN.conv2dForward(
       g, input: x.floatPointer, weight: w.floatPointer, bias: b?.floatPointer,
       output: out.floatPointer, precision: precision)

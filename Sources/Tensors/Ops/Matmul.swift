@@ -15,6 +15,7 @@ extension Tensor {
       // Shared B: one [rows, K] · [K, N] product.
       let rows = scalarCount / k
       var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [n])
+      FLOPCounter.add(2 * Double(rows * n * k))
       OneDNN.matmul(
         batch: 1, m: rows, n: n, k: k, a: a.floatPointer, transposeA: false, b: b.floatPointer,
         transposeB: false, bBatchStride: nil, c: out.floatPointer, bias: nil, accumulate: false,
@@ -48,6 +49,7 @@ extension Tensor {
       "matmul: batch dimensions differ: \(shape) · \(other.shape)")
     let batch = scalarCount / (m * k)
     var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [n])
+    FLOPCounter.add(2 * Double(batch * m * n * k))
     OneDNN.matmul(
       batch: batch, m: m, n: n, k: k, a: a.floatPointer, transposeA: false, b: b.floatPointer,
       transposeB: false, bBatchStride: nil, c: out.floatPointer, bias: nil, accumulate: false,
@@ -92,6 +94,7 @@ extension Tensor {
     let rows = scalarCount / inF
     let precision = ComputePrecision.current
     var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outF])
+    FLOPCounter.add(2 * Double(rows * outF * inF))
     OneDNN.matmul(
       batch: 1, m: rows, n: outF, k: inF, a: x.floatPointer, transposeA: false, b: w.floatPointer,
       transposeB: true, bBatchStride: nil, c: out.floatPointer, bias: bv?.floatPointer,
