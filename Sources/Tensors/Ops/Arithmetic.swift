@@ -7,23 +7,27 @@ extension Tensor {
     var out = broadcastBinary(a, b, op)
     let sa = a.shape
     let sb = b.shape
-    out.node = GradNode.make(a, b, op: "\(op)") { g, needs in
-      switch op {
-      case .add:
-        return [needs[0] ? sumToShape(g, sa) : nil, needs[1] ? sumToShape(g, sb) : nil]
-      case .sub:
-        return [
+    switch op {
+    case .add, .sub:
+      // No operand is captured: a residual add must not keep its inputs alive.
+      let sign: Float = op == .add ? 1 : -1
+      out.node = GradNode.make(a, b, op: "\(op)") { g, needs in
+        [
           needs[0] ? sumToShape(g, sa) : nil,
-          needs[1] ? sumToShape(broadcastBinary(g, Tensor(-1), .mul), sb) : nil,
+          needs[1] ? sumToShape(sign == 1 ? g : broadcastBinary(g, Tensor(-1), .mul), sb) : nil,
         ]
-      case .mul:
-        // ∂(ab)/∂a = b, ∂(ab)/∂b = a
-        return [
+      }
+    case .mul:
+      // ∂(ab)/∂a = b, ∂(ab)/∂b = a
+      out.node = GradNode.make(a, b, op: "mul") { g, needs in
+        [
           needs[0] ? sumToShape(broadcastBinary(g, b, .mul), sa) : nil,
           needs[1] ? sumToShape(broadcastBinary(g, a, .mul), sb) : nil,
         ]
-      case .div:
-        // ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
+      }
+    case .div:
+      // ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
+      out.node = GradNode.make(a, b, op: "div") { g, needs in
         let ga = needs[0] ? sumToShape(broadcastBinary(g, b, .div), sa) : nil
         var gb: Tensor? = nil
         if needs[1] {
