@@ -35,10 +35,15 @@ let package = Package(
       swiftSettings: fastFlags),
     .target(name: "Diffusion", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
     .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
+    // The article's figures (`glyffuser explain`) and the UMAP they need.
+    .target(
+      name: "Explain",
+      dependencies: ["Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding"],
+      swiftSettings: fastFlags),
     .executableTarget(
       name: "GlyffuserCLI",
       dependencies: [
-        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding",
+        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "Explain",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastFlags),
@@ -55,6 +60,8 @@ let package = Package(
     .testTarget(
       name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"],
       resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ExplainTests", dependencies: ["Explain", "Imaging", "GlyphData", "Diffusion", "Tensors"]),
   ],
   swiftLanguageModes: [.v6]
 )
