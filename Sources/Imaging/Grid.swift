@@ -116,7 +116,9 @@ public enum ImageGrid {
   }
 
   /// `label`, or its longest prefix plus "…" that fits in `width` pixels.
-  static func fit(_ label: String, width: Int, size: Int, renderer: TextRenderer) -> String {
+  public static func fit(_ label: String, width: Int, size: Int, renderer: TextRenderer)
+    -> String
+  {
     if renderer.measure(label, size: size).width <= width { return label }
     var chars = Array(label)
     while !chars.isEmpty {

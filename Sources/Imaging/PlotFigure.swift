@@ -30,10 +30,36 @@ public enum LegendPosition: Sendable, Equatable {
   case topRight, topLeft, bottomRight, bottomLeft, hidden
 }
 
+/// The second edge of a filled area: the curve is filled towards a horizontal line (`y(v)`: the
+/// curve is a function of x, e.g. a density) or a vertical line (`x(v)`: a function of y, e.g. a
+/// marginal density drawn sideways).
+public enum AreaBase: Sendable, Equatable {
+  case y(Double)
+  case x(Double)
+}
+
+/// Fixed space in pixels between a figure's rect and its plot area (ticks, labels and titles must
+/// fit in it). Figures that share an axis on one canvas use equal margins so their axes line up.
+public struct PlotMargins: Sendable, Equatable {
+  public var left: Int
+  public var right: Int
+  public var top: Int
+  public var bottom: Int
+  public init(left: Int, right: Int, top: Int, bottom: Int) {
+    self.left = left
+    self.right = right
+    self.top = top
+    self.bottom = bottom
+  }
+}
+
 /// A mark (series) in a figure; data coordinates unless said otherwise.
 public enum PlotMark: Sendable {
   case line(x: [Double], y: [Double], color: Color, width: Double, style: LineStyle, label: String?)
   case scatter(x: [Double], y: [Double], color: Color, radius: Double, label: String?)
+  /// The region between the polyline (x[i], y[i]) and `base`, filled with `color` (usually
+  /// translucent).
+  case area(x: [Double], y: [Double], base: AreaBase, color: Color, label: String?)
   /// Bars spanning edges[i]..<edges[i+1] from 0 up to heights[i].
   case bars(edges: [Double], heights: [Double], color: Color, label: String?)
   /// Row-major `rows × columns` values; row 0 at the top of the y range. `colorRange` nil: the
@@ -72,6 +98,8 @@ public struct Figure: Sendable {
   /// Tick label size in pixels; titles are 1.15× (axes) and 1.3× (figure) this.
   public var fontSize = 14
   public var background = Color.white
+  /// Fixed margins around the plot area; nil computes them from the labels.
+  public var margins: PlotMargins?
   public private(set) var marks: [PlotMark] = []
   private var seriesCount = 0
 
@@ -104,6 +132,16 @@ public struct Figure: Sendable {
   ) {
     line(
       x: y.indices.map(Double.init), y: y, color: color, width: width, style: style, label: label)
+  }
+
+  /// A filled area between the curve (x[i], y[i]) and `base` (default: down to y = 0).
+  public mutating func area(
+    x: [Double], y: [Double], base: AreaBase = .y(0), color: Color? = nil, opacity: Double = 0.3,
+    label: String? = nil
+  ) {
+    precondition(x.count == y.count, "area: \(x.count) x values, \(y.count) y values")
+    add(
+      .area(x: x, y: y, base: base, color: nextColor(color).withOpacity(opacity), label: label))
   }
 
   public mutating func scatter(

@@ -72,6 +72,13 @@ extension Figure {
       case .line(let x, let y, _, _, _, _), .scatter(let x, let y, _, _, _):
         xs += x
         ys += y
+      case .area(let x, let y, let base, _, _):
+        xs += x
+        ys += y
+        switch base {
+        case .y(let v): ys.append(v)
+        case .x(let v): xs.append(v)
+        }
       case .bars(let edges, let heights, _, _):
         xs += edges
         ys += heights + [0]
@@ -172,11 +179,17 @@ extension Figure {
     if y.title != nil { left += text.measure("Ag", size: axisTitleSize).height + 6 }
     var bottom = 8 + (x.showTicks ? labelH + 10 : 0)
     if x.title != nil { bottom += text.measure("Ag", size: axisTitleSize).height + 6 }
-    let top = 12 + (title != nil ? text.measure("Ag", size: titleSize).height + 8 : 0)
+    let top =
+      margins?.top ?? (12 + (title != nil ? text.measure("Ag", size: titleSize).height + 8 : 0))
     var right = 20
     if let (range, _) = colorBar {
       let labels = tickLabels(NiceTicks.linear(range.lowerBound, range.upperBound), .linear)
       right += 18 + 14 + (labels.map { text.measure($0, size: fontSize).width }.max() ?? 0)
+    }
+    if let m = margins {
+      left = m.left
+      right = m.right
+      bottom = m.bottom
     }
     let plot = PixelRect(
       x: rect.x + left, y: rect.y + top, width: max(rect.width - left - right, 10),

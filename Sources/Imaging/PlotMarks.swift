@@ -30,6 +30,9 @@ extension Figure {
           if let p = local(x, y) { area.fillCircle(center: p, radius: radius, color: color) }
         }
 
+      case .area(let xs, let ys, let base, let color, _):
+        fillArea(xs, ys, base: base, color: color, on: &area, layout: layout)
+
       case .bars(let edges, let heights, let color, _):
         let base = layout.yScale == .log ? layout.yRange.lowerBound : 0
         for (i, h) in heights.enumerated() {
@@ -89,6 +92,58 @@ extension Figure {
       case .text(let string, let x, let y, let size, let color):
         guard let c = local(x, y) else { continue }
         text.draw(string, size: size, at: c, color: color, into: &area, anchor: .center)
+      }
+    }
+  }
+
+  /// Fills between a polyline and its base one pixel column at a time (one pixel row for a
+  /// vertical base), so neighbouring pieces never overlap: the curve's position at the column's
+  /// centre is interpolated linearly between the two points around it, and each pixel gets the
+  /// fraction of its height that lies between curve and base as coverage (anti-aliased ends).
+  private func fillArea(
+    _ xs: [Double], _ ys: [Double], base: AreaBase, color: Color, on area: inout Canvas,
+    layout: PlotLayout
+  ) {
+    // Local pixel coordinates; `u` runs along the sweep axis, `v` across it.
+    let vertical: Bool
+    let baseV: Double
+    switch base {
+    case .y(let v):
+      vertical = true
+      baseV = layout.localY(v)
+    case .x(let v):
+      vertical = false
+      baseV = layout.localX(v)
+    }
+    var points: [(u: Double, v: Double)] = []
+    for (x, y) in zip(xs, ys) {
+      let px = layout.localX(x)
+      let py = layout.localY(y)
+      guard px.isFinite, py.isFinite else { continue }
+      points.append(vertical ? (px, py) : (py, px))
+    }
+    guard points.count >= 2, baseV.isFinite else { return }
+    points.sort { $0.u < $1.u }
+    let sweep = vertical ? area.width : area.height
+    let across = vertical ? area.height : area.width
+    var k = 0
+    for i in 0..<sweep {
+      let c = Double(i) + 0.5
+      guard c >= points[0].u, c <= points[points.count - 1].u else { continue }
+      while k + 2 < points.count && points[k + 1].u < c { k += 1 }
+      let (a, b) = (points[k], points[k + 1])
+      let curve = b.u > a.u ? a.v + (b.v - a.v) * (c - a.u) / (b.u - a.u) : max(a.v, b.v)
+      let lo = max(min(curve, baseV), 0)
+      let hi = min(max(curve, baseV), Double(across))
+      guard hi > lo else { continue }
+      for j in Int(lo.rounded(.down))..<min(across, Int(hi.rounded(.up))) {
+        // Overlap of pixel [j, j+1) with [lo, hi].
+        let coverage = min(Double(j + 1), hi) - max(Double(j), lo)
+        if vertical {
+          area.blend(x: i, y: j, color: color, coverage: coverage)
+        } else {
+          area.blend(x: j, y: i, color: color, coverage: coverage)
+        }
       }
     }
   }

@@ -76,7 +76,7 @@ extension Figure {
     marks.compactMap { mark in
       switch mark {
       case .line(_, _, _, _, _, let label?), .scatter(_, _, _, _, let label?),
-        .bars(_, _, _, let label?):
+        .bars(_, _, _, let label?), .area(_, _, _, _, let label?):
         return (label, mark)
       default: return nil
       }
@@ -113,7 +113,7 @@ extension Figure {
           [Point(sx, cy), Point(sx + Double(sample), cy)], color: color, width: width, style: style)
       case .scatter(_, _, let color, let radius, _):
         canvas.fillCircle(center: Point(sx + Double(sample) / 2, cy), radius: radius, color: color)
-      case .bars(_, _, let color, _):
+      case .bars(_, _, let color, _), .area(_, _, _, let color, _):
         canvas.fillRect(
           PixelRect(x: Int(sx) + 4, y: Int(cy) - 6, width: sample - 8, height: 12), color: color)
       default: break
