@@ -35,7 +35,7 @@ public struct ExplainContext: Sendable {
 /// One figure of the seed article ("What exactly is it that diffusion models learn?"), drawn from
 /// the user's own data and model. Each figure writes its files into `context.out` and returns
 /// their names (relative to `out`), the first being the one `index.html` shows.
-public protocol ExplainFigure {
+public protocol ExplainFigure: Sendable {
   /// Command-line name: `glyffuser explain <name>`.
   static var name: String { get }
   /// One line under the figure in `index.html`.
@@ -47,7 +47,16 @@ public protocol ExplainFigure {
 
 /// Every figure, in the article's order (the order of `explain all` and `index.html`).
 public enum ExplainFigures {
-  public static let all: [any ExplainFigure.Type] = []
+  public static let all: [any ExplainFigure.Type] = [
+    GaussianFigure.self,
+    // dataset-map
+    ForwardFigure.self,
+    // forward-map
+    ToyFigure.self,
+    ConditioningFigure.self,
+    DenoiseFigure.self,
+    GuidanceFigure.self,
+  ]
 
   public static func named(_ name: String) -> (any ExplainFigure.Type)? {
     all.first { $0.name == name }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diffusion
+import Explain
 import Foundation
 import Imaging
 import Tensors
@@ -160,24 +161,3 @@ struct GenerateCommand: ParsableCommand {
   }
 }
 func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }
-
-/// Model outputs ([−1, 1], NHWC) as greyscale images and simple grids.
-enum GlyphImages {
-  /// `scale` multiplies values first (the variance-exploding samplers' states).
-  static func rasters(_ x: Tensor, scale: Float = 1) -> [RasterImage] {
-    let (b, h, w) = (x.shape[0], x.shape[1], x.shape[2])
-    let v = x.scalars
-    return (0..<b).map { i in
-      RasterImage(
-        width: w, height: h, format: .grey,
-        pixels: (0..<(h * w)).map { j in
-          UInt8(max(0, min(255, ((v[i * h * w + j] * scale + 1) * 127.5).rounded())))
-        })
-    }
-  }
-
-  static func slug(_ s: String) -> String {
-    let kept = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-    return String(String(kept).prefix(40))
-  }
-}

@@ -12,7 +12,8 @@ struct Glyffuser: AsyncParsableCommand {
     abstract: "Text-to-glyph diffusion: invent Chinese characters for English prompts.",
     subcommands: [
       DatasetCommand.self, EncodeCommand.self, EmbedCommand.self, InitModelCommand.self,
-      TrainCommand.self, GenerateCommand.self, PlotCommand.self, BenchCommand.self,
+      TrainCommand.self, GenerateCommand.self, PlotCommand.self, ExplainCommand.self,
+      BenchCommand.self,
     ]
   )
 
