@@ -19,6 +19,7 @@ demo: build
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	bash scripts/test-explain-html
 
 venv:
 	bash scripts/venv "$(VENV)"
