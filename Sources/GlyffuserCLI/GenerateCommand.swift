@@ -77,13 +77,15 @@ struct GenerateCommand: ParsableCommand {
     let settings = try loaded.scheduler.settings()
     let pipeline = GlyphPipeline(
       unet: loaded.unet, settings: sampler.settings(schedule: settings.schedule))
-    let empty = textEncoder.encode([""])
+    // Prompts are padded to the length the captions had in training (`EncodedText.padded`).
+    let length = max(loaded.record.maxTokens, textEncoder.maxLength)
+    let empty = textEncoder.encode([""]).padded(to: length)
     let emptyCond = GlyphPipeline.Conditioning(text: empty.hiddenStates, mask: empty.mask)
     print(
       "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
     )
     func encodeRows(_ prompt: String, _ n: Int) -> GlyphPipeline.Conditioning {
-      let enc = textEncoder.encode([prompt])
+      let enc = textEncoder.encode([prompt]).padded(to: length)
       return GlyphPipeline.Conditioning(
         text: enc.hiddenStates.broadcasted(to: [n] + Array(enc.hiddenStates.shape.dropFirst()))
           .contiguous(),

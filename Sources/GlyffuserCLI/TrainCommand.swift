@@ -114,7 +114,7 @@ struct TrainCommand: ParsableCommand {
         dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
       captionTable = CachedCaptions(cache: cache)
       cacheInfo = cache
-      promptEncoder = encoder.map(EncoderPrompts.init)
+      promptEncoder = encoder.map { EncoderPrompts(encoder: $0, length: cache.maxLength) }
     } else {
       captionTable = RandomCaptionEmbeddings(
         count: data.count, tokens: tokens, dim: textDim, seed: seed)

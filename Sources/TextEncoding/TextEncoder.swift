@@ -12,6 +12,24 @@ public struct EncodedText: Sendable {
   public var tokenCounts: [Int] { ids.map(\.count) }
   /// Which texts were cut to the maximum length.
   public var truncated: [Bool]
+
+  /// The same batch right-padded with zero states (mask 0) to `length` tokens.
+  ///
+  /// Conditioning for the U-Net is always padded to one fixed length (the encoder's maximum), in
+  /// training and in generation alike, as Stable Diffusion pads CLIP to 77: the
+  /// `addition_embed_type: "text"` embedding pools over every token, padding included (diffusers'
+  /// `AttentionPooling` has no mask), so a prompt padded differently at generation than its
+  /// captions were in training would be out of distribution.
+  public func padded(to length: Int) -> EncodedText {
+    let (B, L, d) = (hiddenStates.shape[0], hiddenStates.shape[1], hiddenStates.shape[2])
+    precondition(length >= L, "cannot pad \(L) tokens down to \(length)")
+    guard length > L else { return self }
+    var copy = self
+    copy.hiddenStates = Tensor.concatenate(
+      [hiddenStates, Tensor.zeros([B, length - L, d])], axis: 1)
+    copy.mask = Tensor.concatenate([mask, Tensor.zeros([B, length - L])], axis: 1)
+    return copy
+  }
 }
 
 /// A frozen text encoder loaded from a Hugging Face folder: BERT (`vocab.txt` or
