@@ -11,6 +11,7 @@ struct ExplainModel {
   let pipeline: GlyphPipeline
   let encoder: TextEncoder
   let empty: GlyphPipeline.Conditioning
+  let paddedLength: Int
   var sampleSize: Int { pipeline.unet.config.sampleSize }
 
   /// The model for `context`, loaded once per process and kept for the next model figure (`explain
@@ -35,13 +36,16 @@ struct ExplainModel {
     settings.prediction = trained.prediction
     pipeline = GlyphPipeline(unet: loaded.unet, settings: settings)
     self.encoder = encoder
-    let e = encoder.encode([""])
+    // Prompts are padded to the length the captions had in training, as `glyffuser generate`
+    // does (`EncodedText.padded`: the text addition embedding pools over padding too).
+    paddedLength = max(loaded.record.maxTokens, encoder.maxLength)
+    let e = encoder.encode([""]).padded(to: paddedLength)
     empty = GlyphPipeline.Conditioning(text: e.hiddenStates, mask: e.mask)
   }
 
   /// `prompt` encoded and repeated for `count` images.
   func conditioning(_ prompt: String, count: Int) -> GlyphPipeline.Conditioning {
-    let e = encoder.encode([prompt])
+    let e = encoder.encode([prompt]).padded(to: paddedLength)
     return GlyphPipeline.Conditioning(
       text: e.hiddenStates.broadcasted(to: [count] + Array(e.hiddenStates.shape.dropFirst()))
         .contiguous(),
