@@ -28,6 +28,10 @@ struct ExplainCommand: ParsableCommand {
       throw ValidationError(
         ExplainError.unknownFigure(figure, valid: ExplainFigures.all.map { $0.name }).description)
     }
+    if let one = ExplainFigures.named(figure), let missing = missingInputs(one, context).first {
+      throw ValidationError(
+        ExplainError.missingInput(figure: one.name, input: missing).description)
+    }
   }
 
   var context: ExplainContext {
@@ -40,10 +44,6 @@ struct ExplainCommand: ParsableCommand {
   func run() throws {
     let context = context
     if let one = ExplainFigures.named(figure) {
-      if let missing = missingInputs(one, context).first {
-        throw ValidationError(
-          ExplainError.missingInput(figure: one.name, input: missing).description)
-      }
       for file in try draw(one, context) { print("wrote \(path(file))") }
       return
     }

@@ -11,7 +11,7 @@ import Tensors
 public enum DenoiseFigure: ExplainFigure {
   public static let name = "denoise"
   public static let caption =
-    "Denoising \"gold\" from pure noise: xₜ and the model's prediction of x₀ at each step (the GIF shows 16 seeds), and one seed sampled with 1, 2, 3, 5, 10 and 20 steps."
+    "Denoising \"gold\" from pure noise: xₜ and the model's prediction of x₀ at each step, and one seed sampled with 1, 2, 3, 5, 10 and 20 steps; the animation shows 16 seeds (xₜ left, predicted x₀ right)."
   public static let needs: Set<ExplainInput> = [.model]
 
   static let prompt = "gold"
