@@ -75,8 +75,10 @@ struct GenerateCommand: ParsableCommand {
       )
     }
     let settings = try loaded.scheduler.settings()
-    let pipeline = GlyphPipeline(
-      unet: loaded.unet, settings: sampler.settings(schedule: settings.schedule))
+    // The sampler the user chose, on the model's schedule and prediction type.
+    var chosen = sampler.settings(schedule: settings.schedule)
+    chosen.prediction = settings.prediction
+    let pipeline = GlyphPipeline(unet: loaded.unet, settings: chosen)
     // Prompts are padded to the length the captions had in training (`EncodedText.padded`).
     let length = max(loaded.record.maxTokens, textEncoder.maxLength)
     let empty = textEncoder.encode([""]).padded(to: length)
