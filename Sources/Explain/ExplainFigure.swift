@@ -47,7 +47,10 @@ public protocol ExplainFigure {
 
 /// Every figure, in the article's order (the order of `explain all` and `index.html`).
 public enum ExplainFigures {
-  public static let all: [any ExplainFigure.Type] = []
+  public static let all: [any ExplainFigure.Type] = [
+    DatasetMapFigure.self,
+    NoisedMapFigure.self,
+  ]
 
   public static func named(_ name: String) -> (any ExplainFigure.Type)? {
     all.first { $0.name == name }
