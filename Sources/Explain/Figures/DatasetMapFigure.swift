@@ -57,16 +57,66 @@ public enum DatasetMapFigure: ExplainFigure {
     f.scatter(x: xs, y: ys, color: Color(hex: 0x1B2A3A, alpha: 70), radius: 1.0)
     f.scatter(
       x: [], y: [], color: StructureExemplars.leftRightColor, radius: 5,
-      label: "left–right (⿰), e.g. 明 = 日 + 月")
+      label: "left–right glyphs, e.g. 明 = 日 + 月")
     f.scatter(
       x: [], y: [], color: StructureExemplars.topBottomColor, radius: 5,
-      label: "top–bottom (⿱), e.g. 草 = 艹 + 早")
+      label: "top–bottom glyphs, e.g. 草 = 艹 + 早")
     f.scatter(x: [], y: [], color: Color(hex: 0x1B2A3A, alpha: 160), radius: 2, label: "one glyph")
-    for (i, lr) in StructureExemplars.present(in: map.dataset.codepoints) {
-      f.image(
-        map.dataset.image(at: i), x: xs[i], y: ys[i], size: 34,
-        tint: lr ? StructureExemplars.leftRightColor : StructureExemplars.topBottomColor)
-    }
+    try addExemplars(to: &f, map, xs: xs, ys: ys, bounds: bounds)
     return try f.render()
+  }
+
+  /// Thumbnails of the exemplars (tinted by kind), each at its own point when that spot is free,
+  /// else on the nearest free spot of rings around it with a leader line to a dot at the point.
+  /// Placed greedily in `StructureExemplars.priority` order, so 明 and 草 sit exactly.
+  static func addExemplars(
+    to f: inout Figure, _ map: DatasetEmbedding, xs: [Double], ys: [Double], bounds: MapBounds
+  ) throws {
+    let layout = f.layout(
+      in: PixelRect(x: 0, y: 0, width: f.width, height: f.height), text: try TextRenderer.shared())
+    let rect = layout.plotRect
+    let size = 34.0
+    let gap = size + 4
+    func data(_ p: Point) -> (Double, Double) {
+      let dx = (bounds.x.upperBound - bounds.x.lowerBound) / Double(rect.width)
+      let dy = (bounds.y.upperBound - bounds.y.lowerBound) / Double(rect.height)
+      return (
+        bounds.x.lowerBound + (p.x - Double(rect.x)) * dx,
+        bounds.y.upperBound - (p.y - Double(rect.y)) * dy
+      )
+    }
+    var boxes: [Point] = []
+    var thumbnails: [(Int, Bool, Point)] = []
+    for (i, lr) in StructureExemplars.present(in: map.dataset.codepoints) {
+      guard let p = layout.pixel(x: xs[i], y: ys[i]) else { continue }
+      var candidates = [p]
+      for radius in [46.0, 84, 122, 160] {
+        for k in 0..<16 {
+          let angle = Double(k) * Double.pi / 8
+          candidates.append(Point(p.x + radius * cos(angle), p.y + radius * sin(angle)))
+        }
+      }
+      let free = candidates.first { c in
+        c.x - size / 2 >= Double(rect.x) && c.x + size / 2 <= Double(rect.x + rect.width)
+          && c.y - size / 2 >= Double(rect.y) && c.y + size / 2 <= Double(rect.y + rect.height)
+          && boxes.allSatisfy { abs($0.x - c.x) >= gap || abs($0.y - c.y) >= gap }
+      }
+      guard let spot = free else { continue }
+      boxes.append(spot)
+      thumbnails.append((i, lr, spot))
+    }
+    for (i, lr, spot) in thumbnails where spot != layout.pixel(x: xs[i], y: ys[i]) {
+      let color = lr ? StructureExemplars.leftRightColor : StructureExemplars.topBottomColor
+      let (sx, sy) = data(spot)
+      f.line(x: [xs[i], sx], y: [ys[i], sy], color: color, width: 1.2)
+    }
+    for (i, lr, spot) in thumbnails {
+      let color = lr ? StructureExemplars.leftRightColor : StructureExemplars.topBottomColor
+      let (sx, sy) = data(spot)
+      f.image(map.dataset.image(at: i), x: sx, y: sy, size: Int(size), tint: color)
+      if spot != layout.pixel(x: xs[i], y: ys[i]) {
+        f.scatter(x: [xs[i]], y: [ys[i]], color: color, radius: 3)
+      }
+    }
   }
 }

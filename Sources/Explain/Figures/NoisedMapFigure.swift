@@ -12,13 +12,16 @@ import Tensors
 public enum NoisedMapFigure: ExplainFigure {
   public static let name = "forward-map"
   public static let caption =
-    "Noised glyphs placed on the data-set map: as t grows they leave the glyphs' regions and "
-    + "gather where pure noise lands."
+    "2,000 glyphs noised to x_t (linear schedule) and placed on the data-set map: until t ≈ 500 "
+    + "each stays on its own glyph, then within ~150 steps they leave for where pure noise lands."
   public static let needs: Set<ExplainInput> = [.dataset]
 
   public static let pngName = "forward-map.png"
-  /// Timesteps shown (0-based, as diffusers: t = 999 is the last, almost pure noise).
-  public static let timesteps = [0, 50, 100, 200, 400, 999]
+  /// Timesteps shown (0-based, as diffusers: t = 999 is the last, almost pure noise). Chosen
+  /// around the jump seen on the 64 px data set: up to t ≈ 500 (√ᾱ ≈ 0.28) a noised glyph's
+  /// nearest glyphs in pixel space are still its own neighbours (the noise adds about the same
+  /// to every distance over 4,096 pixels), by t ≈ 650 (√ᾱ ≈ 0.12) most are where pure noise lands.
+  public static let timesteps = [0, 500, 560, 600, 650, 999]
   public static let subsetSize = 2000
 
   public static func render(_ context: ExplainContext) throws -> [String] {
@@ -76,14 +79,15 @@ public enum NoisedMapFigure: ExplainFigure {
       let kde = KDE2D(xs: xs, ys: ys, columns: grid, rows: grid, x: bounds.x, y: bounds.y)
       let peak = kde.values.max() ?? 1
       // The clean data's density, pale, underneath the noised points' density (per cell the
-      // larger of the two shades, each normalised to its own peak).
+      // larger of the two shades, each relative to its own peak; the noised one saturates at
+      // 60 % of its peak so that a tight peak does not hide the rest of its spread).
       let shade = zip(kde.values, background.values).map { noisy, clean in
-        max(noisy / peak, 0.35 * clean / backPeak)
+        max(min(1, noisy / (0.6 * peak)), 0.35 * clean / backPeak)
       }
       var f = Figure(
         width: 440, height: 478,
         title: String(
-          format: "t = %d   ᾱ = %.3f   √ᾱ = %.2f", panel.t, panel.alphaBar,
+          format: "t = %d   ᾱ = %.3g   √ᾱ = %.2f", panel.t, panel.alphaBar,
           panel.alphaBar.squareRoot()))
       f.fontSize = 13
       f.x = AxisSpec(range: bounds.x, showTicks: false)

@@ -12,15 +12,22 @@ enum StructureExemplars {
   static let leftRightColor = Color(hex: 0x1F5FBF)
   static let topBottomColor = Color(hex: 0xD9480F)
 
-  /// Data-set indices of the exemplars present, with their kind.
+  /// Both lists interleaved (明, 草, 河, 花, …): the order in which they claim space on the map.
+  static var priority: [(Character, Bool)] {
+    var out: [(Character, Bool)] = []
+    for k in 0..<max(leftRight.count, topBottom.count) {
+      if k < leftRight.count { out.append((leftRight[k], true)) }
+      if k < topBottom.count { out.append((topBottom[k], false)) }
+    }
+    return out
+  }
+
+  /// Data-set indices of the exemplars present, with their kind, in `priority` order.
   static func present(in codepoints: [UInt32]) -> [(index: Int, leftRight: Bool)] {
     var position: [UInt32: Int] = [:]
     for (i, cp) in codepoints.enumerated() where position[cp] == nil { position[cp] = i }
-    func find(_ list: [Character], _ lr: Bool) -> [(Int, Bool)] {
-      list.compactMap { ch in
-        ch.unicodeScalars.first.flatMap { position[$0.value] }.map { ($0, lr) }
-      }
+    return priority.compactMap { ch, lr in
+      ch.unicodeScalars.first.flatMap { position[$0.value] }.map { (index: $0, leftRight: lr) }
     }
-    return (find(leftRight, true) + find(topBottom, false)).map { (index: $0.0, leftRight: $0.1) }
   }
 }
