@@ -33,7 +33,7 @@ func threeBlobs(seed: UInt64 = 7) -> (points: FeatureMatrix, labels: [Int]) {
 @Suite struct UMAPTests {
   @Test func exactNeighboursMatchBruteForce() {
     let (x, _) = threeBlobs()
-    let g = NearestNeighbors.exact(queries: x, data: x, k: 5, selfQueries: true)
+    let g = NearestNeighbors.exact(within: x, k: 5)
     for i in [0, 17, 150, 299] {
       let d = (0..<x.rows).map { j -> (Float, Int) in
         var s: Float = 0
@@ -46,6 +46,12 @@ func threeBlobs(seed: UInt64 = 7) -> (points: FeatureMatrix, labels: [Int]) {
       #expect(g.indices[(i * 5)..<(i * 5 + 5)].map(Int.init) == d.prefix(5).map(\.1))
       for p in 1..<5 { #expect(abs(g.distances[i * 5 + p] - d[p].0) < 1e-5 * d[p].0) }
     }
+    // Queries against the data (transform's path): a data row's nearest is itself at 0, and
+    // the rest agree with the symmetric search.
+    let q = NearestNeighbors.exact(queries: x.selecting([17, 150]), data: x, k: 5)
+    #expect(q.indices[0..<5].map(Int.init) == g.indices[85..<90].map(Int.init))
+    #expect(q.indices[5..<10].map(Int.init) == g.indices[750..<755].map(Int.init))
+    #expect(q.distances[0] == 0 && q.distances[5] == 0)
   }
 
   /// umap-learn 0.5.12 `find_ab_params(1.0, 0.1)` = (1.57694, 0.89506) and

@@ -209,8 +209,10 @@ enum DatasetMapPage {
         drawTile(b, sprite, i, sx, sy, 32);
         b.strokeStyle = colours[lr]; b.lineWidth = 2;
         b.strokeRect(sx - B / 2, sy - B / 2, B, B);
-        b.fillStyle = colours[lr];
-        b.beginPath(); b.arc(px(i), py(i), 2.5, 0, 2 * Math.PI); b.fill();
+        if (sx !== px(i) || sy !== py(i)) {
+          b.fillStyle = colours[lr];
+          b.beginPath(); b.arc(px(i), py(i), 2.5, 0, 2 * Math.PI); b.fill();
+        }
       }
     }
     function ring(i, colour) {

@@ -9,17 +9,22 @@ import Tensors
 /// of log q:  Δ = −2ab·d^(2(b−1)) / (1 + a·d^(2b)) · (y_i − y_j); each sample of an edge also
 /// draws `negativeSampleRate` uniformly random points k and pushes i away from them along the
 /// gradient of log(1 − q):  Δ = 2γb / ((0.001 + d²)(1 + a·d^(2b))) · (y_i − y_k). Every
-/// coordinate step is clipped to ±4 and scaled by the learning rate α(n) = α₀ (1 − n / epochs).
+/// coordinate step is clipped to ±4 and scaled by the learning rate α = α₀ (1 − (n − 1) / epochs) in
+/// epoch n ≥ 1 (nothing is due in epoch 0).
 ///
-/// Determinism without Hogwild: umap-learn moves both ends of an edge in place while other
-/// threads do the same ("Hogwild"), so its result depends on thread timing. Here each epoch reads
-/// the positions of the *other* points from a snapshot taken at the start of the epoch, and each
-/// point applies its own edges' steps in order to its own position only (rows of the graph are
-/// split over threads). In a fit the graph is symmetric and umap-learn's edge (j, i) also moves
-/// i towards j (move_other); that step is applied at row i as a second attraction step
-/// (`mirroredAttraction`), so attraction and repulsion keep umap-learn's balance. Negative
-/// samples come from a counter-based Philox stream indexed by (epoch, edge, sample), so the
-/// random choices too are independent of the thread count.
+/// Determinism without Hogwild: umap-learn's parallel mode moves both ends of an edge in place
+/// while other threads do the same ("Hogwild"), so its result depends on thread timing (and with
+/// a seed it runs on one thread). Here the points are cut into `blocks` fixed blocks (boundaries
+/// depend on the point count only) that run in parallel. Within a block, edges are processed in
+/// row order on live positions exactly as umap-learn's serial loop does, both ends moving
+/// (move_other). A point of another block is read from a snapshot taken at the start of the epoch
+/// and not moved; the mirrored edge (j, i) in j's block moves j, and the step it would have given
+/// i is taken at i as a second attraction step, so attraction and repulsion keep umap-learn's
+/// balance. Negative samples come from a counter-based Philox stream indexed by (epoch, edge,
+/// sample). Nothing depends on the thread count. On the 64 px glyphs (200 epochs, exact k-NN
+/// graph, k = 10 on 5,000 points) trustworthiness was 0.8113 with 16 blocks, 0.8119 with a pure
+/// snapshot (Jacobi) update, 0.8166 with 4 blocks, and 0.8138 for umap-learn's serial layout of
+/// the same graph.
 struct LayoutOptimizer {
   var a: Float
   var b: Float
@@ -27,10 +32,13 @@ struct LayoutOptimizer {
   var initialAlpha: Float = 1
   var negativeSampleRate: Float = 5
   var epochs: Int
-  /// A fit: the moving points are the tail points too (skip self as a negative sample, and take
-  /// the mirrored edge's attraction step).
+  /// A fit: the moving points are the tail points too (skip self as a negative sample, move both
+  /// ends of an edge, or take the mirrored edge's step).
   var isFit: Bool
   var stream: RandomStream
+  /// Parallel blocks of a fit (at least 256 points each), within which points see each other
+  /// live; 0: every other point is read from the epoch's snapshot (Jacobi).
+  var blocks = 16
 
   static let clipValue: Float = 4
 
@@ -54,10 +62,15 @@ struct LayoutOptimizer {
     let isFit = self.isFit
     let stream = self.stream
     let clip = Self.clipValue
+    let live = isFit && blocks > 0
+    // Fixed block boundaries (independent of the thread count): `blocks` blocks, at least 256
+    // rows each.
+    let blockRows = blocks > 0 ? max(256, (graph.rows + blocks - 1) / blocks) : 256
 
     for epoch in 0..<epochs {
       if fixedTail == nil { snapshot = head }
-      let alpha = initialAlpha * (1 - Float(epoch) / Float(epochs))
+      // umap-learn lowers α after each epoch: epoch n runs at α₀ (1 − (n − 1)/epochs), n ≥ 1.
+      let alpha = initialAlpha * (1 - Float(max(epoch - 1, 0)) / Float(epochs))
       let n = Double(epoch)
       head.withUnsafeMutableBufferPointer { headBuf in
         snapshot.withUnsafeBufferPointer { tailBuf in
@@ -67,18 +80,25 @@ struct LayoutOptimizer {
               let tp = SendablePointer(tailBuf.baseAddress!)
               let ns = SendablePointer(nsBuf.baseAddress!)
               let nn = SendablePointer(nnBuf.baseAddress!)
-              Parallel.forChunks(graph.rows, chunk: 256) { _, rows in
-                var current = [Float](repeating: 0, count: dim)
+              Parallel.forChunks(graph.rows, chunk: blockRows) { _, rows in
+                // Positions of this block's points are read and written live (only this thread
+                // touches them); other points are read from the epoch's snapshot.
+                func position(_ j: Int) -> UnsafeMutablePointer<Float> {
+                  live && rows.contains(j) ? hp.pointer + j * dim : tp.pointer + j * dim
+                }
                 for i in rows {
                   let start = graph.rowStart[i]
                   let end = graph.rowStart[i + 1]
                   guard start < end else { continue }
-                  for d in 0..<dim { current[d] = hp.pointer[i * dim + d] }
+                  let current = hp.pointer + i * dim
                   for e in start..<end where ns.pointer[e] <= n {
                     let j = Int(graph.columns[e])
-                    let other = tp.pointer + j * dim
-                    // Attraction (twice in a fit: this edge and its mirror (j, i)).
-                    for _ in 0..<(isFit ? 2 : 1) {
+                    let other = position(j)
+                    let sameBlock = live && rows.contains(j)
+                    // Attraction. In a fit both ends move (umap-learn's move_other): directly
+                    // within the block; across blocks the mirrored edge (j, i) cannot move i
+                    // from j's thread, so its step is taken here as a second one.
+                    for _ in 0..<(isFit && !sameBlock ? 2 : 1) {
                       var d2: Float = 0
                       for d in 0..<dim {
                         let t = current[d] - other[d]
@@ -90,6 +110,7 @@ struct LayoutOptimizer {
                       for d in 0..<dim {
                         let g = min(max(coeff * (current[d] - other[d]), -clip), clip)
                         current[d] += g * alpha
+                        if sameBlock { other[d] -= g * alpha }
                       }
                     }
                     ns.pointer[e] += perSample[e]
@@ -106,7 +127,7 @@ struct LayoutOptimizer {
                       // Lemire's multiply-shift maps a 32-bit word onto 0..<tailCount.
                       let k = Int((UInt64(words[s % 4]) &* UInt64(tailCount)) >> 32)
                       if isFit && k == i { continue }
-                      let neg = tp.pointer + k * dim
+                      let neg = isFit ? position(k) : tp.pointer + k * dim
                       var d2: Float = 0
                       for d in 0..<dim {
                         let t = current[d] - neg[d]
@@ -122,7 +143,6 @@ struct LayoutOptimizer {
                     }
                     nn.pointer[e] += Double(max(count, 0)) * perNegative[e]
                   }
-                  for d in 0..<dim { hp.pointer[i * dim + d] = current[d] }
                 }
               }
             }

@@ -60,7 +60,8 @@ enum SpectralInit {
   /// Spectral coordinates of the sub-graph on `vertices` (a connected component), or nil if it is
   /// too small to have `dim` non-trivial eigenvectors.
   static func spectral(
-    _ graph: FuzzyGraph, vertices: [Int], dim: Int, stream: inout RandomStream
+    _ graph: FuzzyGraph, vertices: [Int], dim: Int, maxIterations: Int = 1000,
+    stream: inout RandomStream
   ) -> [Float]? {
     let m = vertices.count
     guard m > dim + 1 else { return nil }
@@ -75,7 +76,7 @@ enum SpectralInit {
     let norm = SubspaceIteration.dot(trivial, trivial).squareRoot()
     for i in trivial.indices { trivial[i] /= norm }
     let result = SubspaceIteration.leadingEigenvectors(
-      dimension: m, count: dim, deflate: [trivial], stream: &stream
+      dimension: m, count: dim, deflate: [trivial], maxIterations: maxIterations, stream: &stream
     ) { x, y in
       // y = (x + D^(−½) W D^(−½) x) / 2.
       for (p, v) in vertices.enumerated() {

@@ -15,7 +15,7 @@ public func trustworthiness(high: FeatureMatrix, low: FeatureMatrix, k: Int) -> 
   precondition(low.rows == n, "trustworthiness: \(n) original points, \(low.rows) embedded")
   precondition(k < n / 2, "trustworthiness: k = \(k) must be < n/2 = \(n / 2)")
   // Embedding neighbours, the point itself excluded.
-  let lowGraph = NearestNeighbors.exact(queries: low, data: low, k: k + 1, selfQueries: true)
+  let lowGraph = NearestNeighbors.exact(within: low, k: k + 1)
   let norms = high.squaredNorms()
   let d = high.columns
   let block = min(NearestNeighbors.blockRows, n)

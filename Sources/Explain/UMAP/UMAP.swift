@@ -68,7 +68,7 @@ public struct UMAP: Sendable, Equatable, Codable {
     }
     let n = data.rows
     let dim = nComponents
-    let knn = NearestNeighbors.exact(queries: data, data: data, k: nNeighbors, selfQueries: true)
+    let knn = NearestNeighbors.exact(within: data, k: nNeighbors)
     lap("knn")
     let (sigmas, rhos) = SmoothKNN.calibrate(knn, localConnectivity: 1)
     let memberships = SmoothKNN.memberships(knn, sigmas: sigmas, rhos: rhos, skipSelf: true)
