@@ -105,19 +105,26 @@ func writeTinyDataset(count: Int = 60, to dir: URL) throws {
 }
 
 /// The full projection of a real data set, timed: not part of the normal suite.
-/// `GLYFFUSER_UMAP_DATASET=/work/data/glyphs-64 [GLYFFUSER_UMAP_OUT=dir] swift test --filter
-/// UMAPBenchmark` writes dataset-map.png/.html, forward-map.png and umap-embedding.safetensors
-/// (which `scripts/peers/umap_compare.py` reads) and prints the times.
+/// `GLYFFUSER_UMAP_DATASET=/work/data/glyphs-64 [GLYFFUSER_UMAP_OUT=dir] [GLYFFUSER_UMAP_SEED=n]
+/// [GLYFFUSER_UMAP_FIT_ONLY=1] swift test --filter UMAPBenchmark` writes dataset-map.png/.html,
+/// forward-map.png and umap-embedding.safetensors (which `scripts/peers/umap_compare.py` reads)
+/// and prints the times; with FIT_ONLY just the cached embedding.
 @Suite struct UMAPBenchmark {
-  static let dataset = ProcessInfo.processInfo.environment["GLYFFUSER_UMAP_DATASET"]
+  static let environment = ProcessInfo.processInfo.environment
+  static let dataset = environment["GLYFFUSER_UMAP_DATASET"]
 
   @Test(.enabled(if: dataset != nil)) func projectWholeDataset() throws {
-    let out = URL(
-      fileURLWithPath: ProcessInfo.processInfo.environment["GLYFFUSER_UMAP_OUT"]
-        ?? "/tmp/glyffuser-umap")
-    let context = ExplainContext(dataset: URL(fileURLWithPath: Self.dataset!), out: out)
+    let out = URL(fileURLWithPath: Self.environment["GLYFFUSER_UMAP_OUT"] ?? "/tmp/glyffuser-umap")
+    let seed = UInt64(Self.environment["GLYFFUSER_UMAP_SEED"] ?? "0") ?? 0
+    let data = URL(fileURLWithPath: Self.dataset!)
     let clock = ContinuousClock()
     var start = clock.now
+    if Self.environment["GLYFFUSER_UMAP_FIT_ONLY"] != nil {
+      _ = try DatasetEmbedding.load(dataset: data, out: out, seed: seed, quick: false) { print($0) }
+      print("fit: \(clock.now - start) (threads \(Parallel.threadCount))")
+      return
+    }
+    let context = ExplainContext(dataset: data, out: out, seed: seed)
     _ = try DatasetMapFigure.render(context)
     print("dataset-map: \(clock.now - start) (threads \(Parallel.threadCount))")
     start = clock.now

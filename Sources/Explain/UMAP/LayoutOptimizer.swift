@@ -21,10 +21,13 @@ import Tensors
 /// and not moved; the mirrored edge (j, i) in j's block moves j, and the step it would have given
 /// i is taken at i as a second attraction step, so attraction and repulsion keep umap-learn's
 /// balance. Negative samples come from a counter-based Philox stream indexed by (epoch, edge,
-/// sample). Nothing depends on the thread count. On the 64 px glyphs (200 epochs, exact k-NN
-/// graph, k = 10 on 5,000 points) trustworthiness was 0.8113 with 16 blocks, 0.8119 with a pure
-/// snapshot (Jacobi) update, 0.8166 with 4 blocks, and 0.8138 for umap-learn's serial layout of
-/// the same graph.
+/// sample). Nothing depends on the thread count.
+///
+/// Staleness costs a little quality: on the 64 px glyphs (200 epochs, exact k-NN graph, same
+/// init) trustworthiness (k = 10, 5,000 points) was 0.8160/0.8163 with 1 block (umap-learn's
+/// serial loop; two seeds), 0.8178 with 2, 0.8166 with 4, 0.8113 with 16 and 0.8119 with every
+/// other point from the snapshot; umap-learn itself scores 0.823–0.827. Hence 4 blocks: within
+/// the serial loop's noise, and room for 4 threads.
 struct LayoutOptimizer {
   var a: Float
   var b: Float
@@ -38,7 +41,7 @@ struct LayoutOptimizer {
   var stream: RandomStream
   /// Parallel blocks of a fit (at least 256 points each), within which points see each other
   /// live; 0: every other point is read from the epoch's snapshot (Jacobi).
-  var blocks = 16
+  var blocks = 4
 
   static let clipValue: Float = 4
 
