@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Optimised kernels matter even in debug test builds: the engine is compiled with -O always.
+// Release builds: unchecked optimisation and whole-module compilation for every target (debug
+// builds, the tests', stay -Onone so they compile fast; tests keep their work small).
 let fastFlags: [SwiftSetting] = [
   .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
 ]

@@ -49,9 +49,9 @@ public protocol ExplainFigure: Sendable {
 public enum ExplainFigures {
   public static let all: [any ExplainFigure.Type] = [
     GaussianFigure.self,
-    // dataset-map
+    DatasetMapFigure.self,
     ForwardFigure.self,
-    // forward-map
+    NoisedMapFigure.self,
     ToyFigure.self,
     ConditioningFigure.self,
     DenoiseFigure.self,
