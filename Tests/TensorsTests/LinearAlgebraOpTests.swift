@@ -4,7 +4,7 @@ import Testing
 
 /// Tensor-level conv/matmul/linear: forward against the reference kernels, VJPs by finite
 /// differences (∂x = ∂y·W, ∂W = ∂yᵀ·x for linear; backward-data/-weights for conv).
-@Suite struct LinearAlgebraOpTests {
+@Suite(.precision(.f32)) struct LinearAlgebraOpTests {
   static func values(_ n: Int, seed: Int = 1) -> [Float] {
     (0..<n).map { i in Float(((i + seed) * 7919 + seed * 31) % 1009) / 500 - 1 }
   }
@@ -81,7 +81,7 @@ import Testing
   }
 }
 
-@Suite struct AttentionOpTests {
+@Suite(.precision(.f32)) struct AttentionOpTests {
   @Test func attentionGradientAndMask() {
     let v = LinearAlgebraOpTests.values
     let q = Tensor(shape: [2, 3, 4], scalars: v(24, 1))
