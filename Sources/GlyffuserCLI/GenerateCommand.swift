@@ -67,37 +67,27 @@ struct GenerateCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loaded = try ModelFolder.load(from: URL(fileURLWithPath: model))
-    let textEncoder = try TextEncoder.load(encoder ?? loaded.record.textEncoder)
-    guard textEncoder.hiddenSize == loaded.record.textDim else {
-      throw ValidationError(
-        "encoder \(textEncoder.name) gives \(textEncoder.hiddenSize)-d text; the model needs \(loaded.record.textDim)-d"
-      )
+    let generator: GlyphGenerator
+    do {
+      generator = try GlyphGenerator(
+        model: URL(fileURLWithPath: model), encoder: encoder,
+        sampler: { sampler.settings(schedule: $0) })
+    } catch let error as GlyphGeneratorError {
+      throw ValidationError(error.description)
     }
-    let settings = try loaded.scheduler.settings()
-    // The sampler the user chose, on the model's schedule and prediction type.
-    var chosen = sampler.settings(schedule: settings.schedule)
-    chosen.prediction = settings.prediction
-    let pipeline = GlyphPipeline(unet: loaded.unet, settings: chosen)
-    // Prompts are padded to the length the captions had in training (`EncodedText.padded`).
-    let length = max(loaded.record.maxTokens, textEncoder.maxLength)
-    let empty = textEncoder.encode([""]).padded(to: length)
-    let emptyCond = GlyphPipeline.Conditioning(text: empty.hiddenStates, mask: empty.mask)
+    let pipeline = generator.pipeline
+    let emptyCond = generator.empty
     print(
       "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
     )
     func encodeRows(_ prompt: String, _ n: Int) -> GlyphPipeline.Conditioning {
-      let enc = textEncoder.encode([prompt]).padded(to: length)
-      return GlyphPipeline.Conditioning(
-        text: enc.hiddenStates.broadcasted(to: [n] + Array(enc.hiddenStates.shape.dropFirst()))
-          .contiguous(),
-        mask: enc.mask.broadcasted(to: [n, enc.mask.shape[1]]).contiguous())
+      generator.conditioning(prompt, count: n)
     }
     var rows: [[RasterImage]] = []
     var frames: [RasterImage] = []
     for (p, prompt) in prompts.enumerated() {
-      if textEncoder.encode([prompt]).truncated[0] {
-        warn("prompt \"\(prompt)\" was cut to \(textEncoder.maxLength) tokens")
+      if generator.truncates(prompt) {
+        warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
       }
       var images: [RasterImage] = []
       var start = 0
@@ -134,7 +124,7 @@ struct GenerateCommand: ParsableCommand {
         }
       }
     }
-    let scale = max(1, 96 / loaded.unet.config.sampleSize)
+    let scale = generator.scale(toAbout: 96)
     let grid = try ImageGrid.make(rows: rows, rowLabels: prompts, scale: scale)
     try Data(PNGEncoder.encode(grid)).write(to: URL(fileURLWithPath: out))
     print("wrote \(out)")
