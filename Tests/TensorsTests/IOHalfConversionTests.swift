@@ -98,3 +98,26 @@ private func referenceBF16Bits(_ x: Float) -> UInt16 {
   }
   #expect(mismatches == 0)
 }
+
+/// The vectorised, parallel buffer rounding (`BF16Kernels.round`, used for the operands of
+/// bf16 convolutions and products) against the scalar `bf16Bits`, bit for bit: random bit
+/// patterns (NaNs and infinities included), ties, and a count that is no multiple of the
+/// vector width or the parallel grain.
+@Test func bf16BufferRoundingMatchesScalar() {
+  var s = RandomStream(seed: 2, name: "bf16-buffer")
+  var patterns: [UInt32] = (0..<300_007).map { _ in s.nextUInt32() }
+  patterns += [
+    0x7F80_0000, 0xFF80_0000, 0x7FC0_0000, 0x7F80_0001, 0xFFFF_FFFF, 0x3F80_8000,
+    0x3F81_8000, 0x7F7F_FFFF, 0x0000_8000, 0x8000_0000,
+  ]
+  let source = patterns.map { Float(bitPattern: $0) }
+  var rounded = [UInt16](repeating: 0, count: source.count)
+  source.withUnsafeBufferPointer { src in
+    rounded.withUnsafeMutableBufferPointer { dst in
+      BF16Kernels.round(src.baseAddress!, into: dst.baseAddress!, count: src.count)
+    }
+  }
+  let mismatches = zip(source, rounded).filter { bf16Bits($0.0) != $0.1 }.count
+  #expect(mismatches == 0)
+  #expect(rounded.suffix(10).contains(0x7FC0))  // a NaN stays a (quiet) NaN
+}

@@ -11,9 +11,7 @@ extension Tensor {
       case (.f32, .f32): out.floatPointer.update(from: t.floatPointer, count: n)
       case (.bf16, .bf16): out.bf16Pointer.update(from: t.bf16Pointer, count: n)
       case (.f32, .bf16):
-        let s = SendablePointer(t.floatPointer)
-        let d = SendablePointer(out.bf16Pointer)
-        Parallel.forElements(n) { r in for i in r { d.pointer[i] = bf16Bits(s.pointer[i]) } }
+        BF16Kernels.round(t.floatPointer, into: out.bf16Pointer, count: n)
       case (.bf16, .f32):
         let s = SendablePointer(t.bf16Pointer)
         let d = SendablePointer(out.floatPointer)

@@ -1,0 +1,32 @@
+/// fp32 → bf16 rounding for whole buffers: the conversion every bf16 convolution and matrix
+/// product needs for its activations.
+///
+/// oneDNN 2.6's `jit:uni` reorder does this at 5–9 GB/s on the 2-core machine (measured: 5.6 ms
+/// for a 32×64×64×64 tensor, 19 ms for 32×128×64×64; 20 % of a `small` training step). This loop
+/// is written so that LLVM vectorises it (no SIMD types, the NaN case as a select): 1.75 ms for
+/// 8 M values on one core (29 GB/s of traffic). The reference is the scalar `bf16Bits`.
+public enum BF16Kernels {
+  /// dst[i] = bf16(src[i]), round to nearest even, NaN kept quiet (as `bf16Bits`).
+  public static func round(
+    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>, count: Int
+  ) {
+    let s = SendablePointer(
+      UnsafeRawPointer(src).assumingMemoryBound(to: UInt32.self))
+    let d = SendablePointer(dst)
+    Parallel.forElements(count, grain: 1 << 16) { r in
+      roundRange(s.pointer + r.lowerBound, d.pointer + r.lowerBound, r.count)
+    }
+  }
+
+  @inline(__always)
+  static func roundRange(
+    _ s: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<UInt16>, _ n: Int
+  ) {
+    for i in 0..<n {
+      let x = s[i]
+      let nearest = (x &+ 0x7FFF &+ ((x &>> 16) & 1)) &>> 16
+      let quietNaN = (x &>> 16) | 0x0040
+      d[i] = UInt16(truncatingIfNeeded: (x & 0x7FFF_FFFF) > 0x7F80_0000 ? quietNaN : nearest)
+    }
+  }
+}
