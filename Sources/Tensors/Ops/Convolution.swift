@@ -12,16 +12,20 @@ extension Tensor {
       outChannels: weight.shape[0], kernelH: weight.shape[1], kernelW: weight.shape[2],
       strideH: stride, strideW: stride, padH: padding, padW: padding)
     if let bias { precondition(bias.shape == [g.outChannels], "conv2d: bias \(bias.shape)") }
-    let x = contiguous(dtype: .f32)
     let w = weight.contiguous(dtype: .f32)
     let b = bias?.contiguous(dtype: .f32)
     let precision = ComputePrecision.current
     var out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.outChannels])
     FLOPCounter.add(g.flops)
+    let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+    if precision == .bf16 {
+      out.node = conv2dBF16(g, weight: w, bias: b, output: out, inputs: inputs)
+      return out
+    }
+    let x = contiguous(dtype: .f32)
     OneDNN.conv2dForward(
       g, input: x.floatPointer, weight: w.floatPointer, bias: b?.floatPointer,
       output: out.floatPointer, precision: precision)
-    let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     out.node = GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dy = dy.contiguous(dtype: .f32)
       var grads: [Tensor?] = [nil, nil]
@@ -47,5 +51,40 @@ extension Tensor {
       return grads
     }
     return out
+  }
+
+  /// The bf16 path: x is rounded to bf16 once and that half-size copy is what the backward
+  /// pass keeps (the fp32 x may be freed); dy is rounded once for both backward products.
+  /// Same numbers as the fp32 entry points at `.bf16` precision.
+  private func conv2dBF16(
+    _ g: Conv2dGeometry, weight w: Tensor, bias b: Tensor?, output out: Tensor, inputs: [Tensor]
+  ) -> GradNode? {
+    let xb = contiguous(dtype: .bf16)
+    OneDNN.conv2dForward(
+      g, inputBF16: xb.bf16Pointer, weight: w.floatPointer, bias: b?.floatPointer,
+      output: out.floatPointer)
+    return GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
+      let dyb = dy.contiguous(dtype: .bf16)
+      var grads: [Tensor?] = [nil, nil]
+      if needs[0] {
+        let dx = Tensor(uninitializedShape: xb.shape)
+        OneDNN.conv2dBackwardData(
+          g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer, gradInput: dx.floatPointer)
+        grads[0] = dx
+      }
+      let wantBias = needs.count > 2 && needs[2]
+      if needs[1] || wantBias {
+        let dw = Tensor(uninitializedShape: w.shape)
+        let db = wantBias ? Tensor(uninitializedShape: [g.outChannels]) : nil
+        OneDNN.conv2dBackwardWeights(
+          g, inputBF16: xb.bf16Pointer, gradOutputBF16: dyb.bf16Pointer,
+          gradWeight: dw.floatPointer, gradBias: db?.floatPointer)
+        grads[1] = needs[1] ? dw : nil
+        if needs.count > 2 { grads.append(db) }
+      } else if needs.count > 2 {
+        grads.append(nil)
+      }
+      return grads
+    }
   }
 }

@@ -122,15 +122,22 @@ extension OneDNN {
   /// forward (x, w, [bias], y); backward data (dy, w, dx); backward weights (x, dy, dw, [db]).
   /// Returns nil when oneDNN has no bf16 kernel here, or only its reference loop.
   static func buildConv(_ engine: OpaquePointer, _ key: OneDNNPlanKey) -> OneDNNPlan? {
-    guard case .conv(let g, let direction, let precision, let withBias, let format) = key else {
+    guard
+      case .conv(let g, let direction, let precision, let withBias, let format, let bf16Operands) =
+        key
+    else {
       return nil
     }
     let type = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+    let operandType = bf16Operands ? dnnl_bf16 : dnnl_f32
     let xDims = [g.batch, g.inChannels, g.height, g.width]
     let yDims = [g.batch, g.outChannels, g.outHeight, g.outWidth]
     let wDims = [g.outChannels, g.inChannels, g.kernelH, g.kernelW]
-    let xUser = oneDNNDesc(xDims, dnnl_f32, dnnl_nhwc)
+    // Operands the caller passes (x, dy) and results it receives (y, dx, always fp32).
+    let xUser = oneDNNDesc(xDims, operandType, dnnl_nhwc)
+    let dyUser = oneDNNDesc(yDims, operandType, dnnl_nhwc)
     let yUser = oneDNNDesc(yDims, dnnl_f32, dnnl_nhwc)
+    let dxUser = oneDNNDesc(xDims, dnnl_f32, dnnl_nhwc)
     let wUser = oneDNNDesc(wDims, dnnl_f32, dnnl_ohwi)
     var xCompute = oneDNNDesc(xDims, type, dnnl_nhwc)
     var yCompute = oneDNNDesc(yDims, type, dnnl_nhwc)
@@ -183,7 +190,7 @@ extension OneDNN {
       guard let hint = OneDNNPlan.makeDescriptor(&hintDesc, engine: engine) else { return nil }
       defer { dnnl_primitive_desc_destroy(hint) }
       var desc = dnnl_convolution_desc_t()
-      var dx = xUser
+      var dx = dxUser
       oneDNNCheck(
         dnnl_convolution_backward_data_desc_init(
           &desc, dnnl_convolution_direct, &dx, &wCompute, &yCompute, strides, padding, padding),
@@ -193,10 +200,10 @@ extension OneDNN {
       else {
         return nil
       }
-      let dy = plan.userMemory(yUser)
+      let dy = plan.userMemory(dyUser)
       let w = plan.userMemory(wUser)
-      let dxMem = plan.userMemory(xUser)
-      let dyc = plan.reorder(dy, from: yUser, to: yCompute)
+      let dxMem = plan.userMemory(dxUser)
+      let dyc = plan.reorder(dy, from: dyUser, to: yCompute)
       let wc = plan.reorder(w, from: wUser, to: OneDNNPlan.query(pd, dnnl_query_weights_md))
       plan.append(
         pd, [(DNNL_ARG_DIFF_DST, dyc), (DNNL_ARG_WEIGHTS, wc), (DNNL_ARG_DIFF_SRC, dxMem)])
@@ -220,11 +227,11 @@ extension OneDNN {
         return nil
       }
       let x = plan.userMemory(xUser)
-      let dy = plan.userMemory(yUser)
+      let dy = plan.userMemory(dyUser)
       let dw = plan.userMemory(wUser)
       let db = withBias ? plan.userMemory(biasDesc) : nil
       let xc = plan.reorder(x, from: xUser, to: xCompute)
-      let dyc = plan.reorder(dy, from: yUser, to: yCompute)
+      let dyc = plan.reorder(dy, from: dyUser, to: yCompute)
       let dwChosen = OneDNNPlan.query(pd, dnnl_query_diff_weights_md)
       let dwc = oneDNNEqual(dwChosen, wUser) ? dw : plan.buffer(dwChosen)
       var args = [(DNNL_ARG_SRC, xc), (DNNL_ARG_DIFF_DST, dyc), (DNNL_ARG_DIFF_WEIGHTS, dwc)]

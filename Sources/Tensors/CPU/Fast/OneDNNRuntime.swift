@@ -84,8 +84,10 @@ final class OneDNNRuntime: Sendable {
 
 /// What a plan computes; equal keys share one set of primitives.
 enum OneDNNPlanKey: Hashable, Sendable {
+  /// `bf16Operands`: the activation operands (x, dy) arrive as bf16; results are fp32.
   case conv(
-    Conv2dGeometry, OneDNNConvDirection, Precision, withBias: Bool, weights: OneDNNWeightsFormat)
+    Conv2dGeometry, OneDNNConvDirection, Precision, withBias: Bool, weights: OneDNNWeightsFormat,
+    bf16Operands: Bool = false)
   case matmul(OneDNNMatmulShape, Precision)
 }
 
