@@ -63,11 +63,14 @@ extension Tensor {
     precondition(
       weight.shape == [outF, inF], "linear: weight \(weight.shape) does not fit input \(shape)")
     if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) ≠ [\(outF)]") }
-    let x = contiguous(dtype: .f32)
     let w = weight.contiguous(dtype: .f32)
     let rows = scalarCount / inF
     let precision = ComputePrecision.current
     FLOPCounter.add(2 * Double(rows * outF * inF))
+    if precision == .bf16 {
+      return linearBF16(weight: weight, w, bias: bias, rows: rows, inF: inF, outF: outF)
+    }
+    let x = contiguous(dtype: .f32)
     var out = Tensor.product(
       Array(shape.dropLast()) + [outF], batch: 1, m: rows, n: outF, k: inF, x, transposeA: false,
       w, transposeB: true, bias: bias?.contiguous(dtype: .f32), precision: precision)
@@ -84,6 +87,49 @@ extension Tensor {
             [outF, inF], batch: 1, m: outF, n: inF, k: rows, g, transposeA: true, x,
             transposeB: false, precision: precision) : nil,
       ]
+      if needs.count > 2 {
+        grads.append(needs[2] ? Tensor.sumToShape(g.reshaped(to: [rows, outF]), [outF]) : nil)
+      }
+      return grads
+    }
+    return out
+  }
+
+  /// The bf16 path of `linear`: x is rounded to bf16 once and kept (half the memory) for ∂W;
+  /// ∂y is rounded once for both ∂x and ∂W. The same numbers as the fp32 operands at `.bf16`
+  /// precision, which round inside every product.
+  private func linearBF16(
+    weight: Tensor, _ w: Tensor, bias: Tensor?, rows: Int, inF: Int, outF: Int
+  ) -> Tensor {
+    let xb = contiguous(dtype: .bf16)
+    let b = bias?.contiguous(dtype: .f32)
+    var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outF])
+    withExtendedLifetime((xb, w, b)) {
+      OneDNN.matmul(
+        batch: 1, m: rows, n: outF, k: inF, a: OneDNNOperand(bf16: xb.bf16Pointer),
+        transposeA: false, b: OneDNNOperand(w.floatPointer), transposeB: true, bBatchStride: nil,
+        c: out.floatPointer, bias: b?.floatPointer, accumulate: false, precision: .bf16)
+    }
+    let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+    out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in
+      let gb = g.contiguous(dtype: .bf16)
+      var grads: [Tensor?] = [nil, nil]
+      if needs[0] {
+        let dx = Tensor(uninitializedShape: xb.shape)
+        OneDNN.matmul(
+          batch: 1, m: rows, n: inF, k: outF, a: OneDNNOperand(bf16: gb.bf16Pointer),
+          transposeA: false, b: OneDNNOperand(w.floatPointer), transposeB: false,
+          bBatchStride: nil, c: dx.floatPointer, bias: nil, accumulate: false, precision: .bf16)
+        grads[0] = dx
+      }
+      if needs[1] {
+        let dw = Tensor(uninitializedShape: [outF, inF])
+        OneDNN.matmul(
+          batch: 1, m: outF, n: inF, k: rows, a: OneDNNOperand(bf16: gb.bf16Pointer),
+          transposeA: true, b: OneDNNOperand(bf16: xb.bf16Pointer), transposeB: false,
+          bBatchStride: nil, c: dw.floatPointer, bias: nil, accumulate: false, precision: .bf16)
+        grads[1] = dw
+      }
       if needs.count > 2 {
         grads.append(needs[2] ? Tensor.sumToShape(g.reshaped(to: [rows, outF]), [outF]) : nil)
       }

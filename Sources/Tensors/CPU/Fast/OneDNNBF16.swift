@@ -25,5 +25,18 @@ final class OneDNNBF16Copy {
     for i in 0..<count { pointer[i] = oneDNNRoundToBF16(source[i]) }
   }
 
+  /// From an operand: fp32 values are rounded, bf16 ones widened (exactly).
+  init(_ source: OneDNNOperand, count: Int) {
+    self.count = count
+    pointer = .allocate(capacity: count)
+    if source.isBF16 {
+      let s = source.pointer.assumingMemoryBound(to: UInt16.self)
+      for i in 0..<count { pointer[i] = floatFromBF16Bits(s[i]) }
+    } else {
+      let s = source.pointer.assumingMemoryBound(to: Float.self)
+      for i in 0..<count { pointer[i] = oneDNNRoundToBF16(s[i]) }
+    }
+  }
+
   deinit { pointer.deallocate() }
 }

@@ -6,6 +6,24 @@ struct OneDNNMatmulShape: Hashable, Sendable {
   var transposeA, transposeB: Bool
   var bBatchStride: Int
   var withBias, accumulate: Bool
+  /// The operands arrive as bf16 (already rounded) instead of fp32.
+  var aBF16 = false, bBF16 = false
+}
+
+/// One operand of a product: fp32, or bf16 bits (the bf16 training path rounds activations
+/// once and passes them to several products).
+public struct OneDNNOperand {
+  let pointer: UnsafeRawPointer
+  let isBF16: Bool
+  public init(_ p: UnsafePointer<Float>) { (pointer, isBF16) = (UnsafeRawPointer(p), false) }
+  public init(bf16 p: UnsafePointer<UInt16>) { (pointer, isBF16) = (UnsafeRawPointer(p), true) }
+  /// The operand `elements` further on.
+  func advanced(by elements: Int) -> OneDNNOperand {
+    OneDNNOperand(pointer: pointer + elements * (isBF16 ? 2 : 4), isBF16: isBF16)
+  }
+  private init(pointer: UnsafeRawPointer, isBF16: Bool) {
+    (self.pointer, self.isBF16) = (pointer, isBF16)
+  }
 }
 
 extension OneDNN {
@@ -25,9 +43,25 @@ extension OneDNN {
     c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
     precision: Precision
   ) {
+    matmul(
+      batch: batch, m: m, n: n, k: k, a: OneDNNOperand(a), transposeA: transposeA,
+      b: OneDNNOperand(b), transposeB: transposeB, bBatchStride: bBatchStride, c: c, bias: bias,
+      accumulate: accumulate, precision: precision)
+  }
+
+  /// ``matmul(batch:m:n:k:a:transposeA:b:transposeB:bBatchStride:c:bias:accumulate:precision:)``
+  /// with operands that may be bf16 (then `precision` must be `.bf16`).
+  public static func matmul(
+    batch: Int, m: Int, n: Int, k: Int, a: OneDNNOperand, transposeA: Bool,
+    b: OneDNNOperand, transposeB: Bool, bBatchStride: Int?,
+    c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
+    precision: Precision
+  ) {
+    precondition(
+      precision == .bf16 || !(a.isBF16 || b.isBF16), "OneDNN.matmul: bf16 operands need .bf16")
     let direct = {
       (
-        k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        k: Int, a: OneDNNOperand, b: OneDNNOperand, bias: UnsafePointer<Float>?,
         accumulate: Bool
       ) in
       let run = {
@@ -47,7 +81,9 @@ extension OneDNN {
       var k0 = 0
       while k0 < k {
         let kc = min(kChunk, k - k0)
-        direct(kc, a + k0 * m, b + k0 * n, k0 == 0 ? bias : nil, accumulate || k0 > 0)
+        direct(
+          kc, a.advanced(by: k0 * m), b.advanced(by: k0 * n), k0 == 0 ? bias : nil,
+          accumulate || k0 > 0)
         k0 += kc
       }
     } else {
@@ -65,8 +101,8 @@ extension OneDNN {
   /// (or [batch, N, K]); C is [batch, M, N]. `bBatchStride`: elements between consecutive
   /// B matrices; nil = packed (`k·n`); 0 = B is shared across the batch (weights).
   static func matmulDirect(
-    batch: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
-    b: UnsafePointer<Float>, transposeB: Bool, bBatchStride: Int?,
+    batch: Int, m: Int, n: Int, k: Int, a: OneDNNOperand, transposeA: Bool,
+    b: OneDNNOperand, transposeB: Bool, bBatchStride: Int?,
     c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
     precision: Precision
   ) {
@@ -77,10 +113,12 @@ extension OneDNN {
     precondition(stride >= 0, "OneDNN.matmul: negative bBatchStride \(stride)")
     let shape = OneDNNMatmulShape(
       batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
-      bBatchStride: stride, withBias: bias != nil, accumulate: accumulate)
+      bBatchStride: stride, withBias: bias != nil, accumulate: accumulate, aBF16: a.isBF16,
+      bBF16: b.isBF16)
     let key = OneDNNPlanKey.matmul(shape, precision)
     let pointers =
-      [oneDNNRaw(a), oneDNNRaw(b)] + (bias.map { [oneDNNRaw($0)] } ?? []) + [oneDNNRaw(c)]
+      [UnsafeMutableRawPointer(mutating: a.pointer), UnsafeMutableRawPointer(mutating: b.pointer)]
+      + (bias.map { [oneDNNRaw($0)] } ?? []) + [oneDNNRaw(c)]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildMatmul($0, key) }) {
       return
     }
@@ -121,12 +159,13 @@ extension OneDNN {
     func bStrides(_ batchStride: Int) -> [Int] {
       s.transposeB ? [batchStride, 1, s.k] : [batchStride, s.n, 1]
     }
-    let aUser = oneDNNDesc(aDims, dnnl_f32, strides: aStrides)
+    let aUser = oneDNNDesc(aDims, s.aBF16 ? dnnl_bf16 : dnnl_f32, strides: aStrides)
     let bUser = oneDNNDesc(
-      bDims, dnnl_f32, strides: bStrides(bBatch == 1 ? s.k * s.n : s.bBatchStride))
+      bDims, s.bBF16 ? dnnl_bf16 : dnnl_f32,
+      strides: bStrides(bBatch == 1 ? s.k * s.n : s.bBatchStride))
     var aCompute = oneDNNDesc(aDims, type, strides: aStrides)
     var bCompute = oneDNNDesc(bDims, type, strides: bStrides(s.k * s.n))
-    if precision == .f32 { bCompute = bUser }
+    if precision == .f32 || s.bBF16 { bCompute = bUser }
     let biasDesc = oneDNNDesc([1, 1, s.n], dnnl_f32, dnnl_abc)
     var biasOrNone = s.withBias ? biasDesc : dnnl_memory_desc_t()
     var cDesc = oneDNNDesc([s.batch, s.m, s.n], dnnl_f32, dnnl_abc)
