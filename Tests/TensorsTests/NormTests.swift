@@ -3,8 +3,9 @@ import Testing
 @testable import Tensors
 
 /// Fast GroupNorm/LayerNorm/softmax/upsample kernels against `ReferenceNorm` (f32, 1e-4 relative)
-/// and finite-difference checks of their VJPs.
-@Suite struct NormTests {
+/// and finite-difference checks of their VJPs. In f32: at bf16 compute precision GroupNorm stores
+/// its output as bf16 (tested on its own below).
+@Suite(.precision(.f32)) struct NormTests {
   static func values(_ n: Int, seed: Int = 1) -> [Float] {
     (0..<n).map { i in Float(((i + seed) * 7919 + seed * 31) % 1009) / 250 - 2 }
   }
@@ -107,5 +108,28 @@ import Testing
     let one = Parallel.withThreadCount(1) { run() }
     let four = Parallel.withThreadCount(4) { run() }
     #expect(one == four)
+  }
+}
+
+/// At bf16 compute precision GroupNorm writes bf16: exactly the fp32 kernel's output rounded to
+/// bf16 (what the convolution after it did to it before), with the same gradients.
+@Suite struct GroupNormBF16OutputTests {
+  @Test(arguments: [false, true])
+  func bf16OutputIsTheRoundedFP32Output(_ silu: Bool) {
+    let (B, P, C, G) = (2, 9, 24, 6)
+    let x = Tensor(shape: [B, 3, 3, C], scalars: NormTests.values(B * P * C))
+    let gamma = Tensor(shape: [C], scalars: NormTests.values(C, seed: 3).map { $0 / 2 + 1 })
+    let beta = Tensor(shape: [C], scalars: NormTests.values(C, seed: 5).map { $0 / 4 })
+    let f32 = ComputePrecision.with(.f32) {
+      x.groupNorm(groups: G, gamma: gamma, beta: beta, silu: silu)
+    }
+    let bf16 = ComputePrecision.with(.bf16) {
+      x.groupNorm(groups: G, gamma: gamma, beta: beta, silu: silu)
+    }
+    #expect(f32.dtype == .f32)
+    #expect(bf16.dtype == .bf16)
+    #expect(
+      bf16.scalars.map(\.bitPattern)
+        == f32.scalars.map { floatFromBF16Bits(bf16Bits($0)).bitPattern })
   }
 }

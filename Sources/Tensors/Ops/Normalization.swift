@@ -15,12 +15,17 @@ extension Tensor {
     let x = contiguous(dtype: .f32)
     let g = gamma.contiguous(dtype: .f32)
     let b = beta.contiguous(dtype: .f32)
-    var y = Tensor(uninitializedShape: shape)
+    // At bf16 precision the output is stored as bf16: in the U-Net it feeds only convolutions
+    // and linear layers, which round their input to bf16 anyway, so the numbers are the same
+    // and a pass over the tensor (the rounding) plus half its writes are saved.
+    let bf16Output = ComputePrecision.current == .bf16
+    var y = Tensor(uninitializedShape: shape, dtype: bf16Output ? .bf16 : .f32)
     let mean = Tensor(uninitializedShape: [batch, groups])
     let rstd = Tensor(uninitializedShape: [batch, groups])
     NormKernels.groupNormForward(
       batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x.floatPointer,
-      gamma: g.floatPointer, beta: b.floatPointer, silu: silu, y: y.floatPointer,
+      gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
+      y: bf16Output ? nil : y.floatPointer, yBF16: bf16Output ? y.bf16Pointer : nil,
       mean: mean.floatPointer, rstd: rstd.floatPointer)
     let s = shape
     y.node = GradNode.make(self, gamma, beta, op: "groupNorm") { dy, _ in

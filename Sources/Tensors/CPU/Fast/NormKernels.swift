@@ -56,15 +56,29 @@ public enum NormKernels {
     silu: Bool, y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
     rstd: UnsafeMutablePointer<Float>
   ) {
+    groupNormForward(
+      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x, gamma: gamma,
+      beta: beta, silu: silu, y: y, yBF16: nil, mean: mean, rstd: rstd)
+  }
+
+  /// As above, writing y either as fp32 (`y`) or rounded to bf16 (`yBF16`, one of the two
+  /// non-nil). The bf16 form rounds each pixel's channels while they are in L1, so the fp32
+  /// result never goes to memory: the bf16 U-Net's convolutions read it as it is.
+  public static func groupNormForward(
+    batch: Int, pixels: Int, channels C: Int, groups: Int, eps: Float,
+    x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    silu: Bool, y: UnsafeMutablePointer<Float>?, yBF16: UnsafeMutablePointer<UInt16>?,
+    mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
+  ) {
+    precondition((y == nil) != (yBF16 == nil), "groupNormForward: exactly one output")
     let cg = C / groups
-    let (px, py, pm, pr) = (
-      SendablePointer(x), SendablePointer(y), SendablePointer(mean), SendablePointer(rstd)
-    )
+    let (px, pm, pr) = (SendablePointer(x), SendablePointer(mean), SendablePointer(rstd))
+    let py = y.map(SendablePointer.init)
+    let py16 = yBF16.map(SendablePointer.init)
     let (pg, pb) = (SendablePointer(gamma), SendablePointer(beta))
     Parallel.forChunks(batch, chunk: 1) { _, r in
       let b = r.lowerBound
       let xb = UnsafePointer(px.pointer + b * pixels * C)
-      let yb = py.pointer + b * pixels * C
       // Pass 1: per-channel sums → group means.
       var acc = [Float](repeating: 0, count: C + 8)
       acc.withUnsafeMutableBufferPointer { a in
@@ -102,14 +116,23 @@ public enum NormKernels {
       // Pass 3: y = x·scale + shift (then SiLU), scale = γ/σ, shift = β − μγ/σ.
       let scale = padded(C) { pg.pointer[$0] * rs[$0 / cg] }
       let shift = padded(C) { pb.pointer[$0] - gMean[$0 / cg] * rs[$0 / cg] * pg.pointer[$0] }
+      var row = [Float](repeating: 0, count: py16 == nil ? 0 : C + 8)
       scale.withUnsafeBufferPointer { sc in
         shift.withUnsafeBufferPointer { sh in
-          let (sc, sh) = (sc.baseAddress!, sh.baseAddress!)
-          for p in 0..<pixels {
-            channelBlocks(C) { c, n in
-              var z = load(sh, c).addingProduct(loadPartial(xb, p * C + c, n), load(sc, c))
-              if silu { z = z * vsigmoid(z) }
-              storePartial(z, yb, p * C + c, n)
+          row.withUnsafeMutableBufferPointer { rowBuffer in
+            let (sc, sh) = (sc.baseAddress!, sh.baseAddress!)
+            for p in 0..<pixels {
+              // fp32: straight into y; bf16: into a one-pixel row, rounded below.
+              let out = py.map { $0.pointer + (b * pixels + p) * C } ?? rowBuffer.baseAddress!
+              channelBlocks(C) { c, n in
+                var z = load(sh, c).addingProduct(loadPartial(xb, p * C + c, n), load(sc, c))
+                if silu { z = z * vsigmoid(z) }
+                storePartial(z, out, c, n)
+              }
+              if let py16 {
+                let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
+                BF16Kernels.roundRange(bits, py16.pointer + (b * pixels + p) * C, C)
+              }
             }
           }
         }
