@@ -3,7 +3,8 @@ import Foundation
 import Imaging
 
 /// `glyffuser plot RUN`: loss curves from a run's `metrics.jsonl` (training loss per step, its
-/// moving average, and the validation loss), log-scale loss axis, to PNG.
+/// moving average, and the validation loss with the training and the EMA weights), log-scale
+/// loss axis, to PNG.
 struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plot", abstract: "Draw a training run's loss curves to PNG.")
@@ -21,6 +22,8 @@ struct PlotCommand: ParsableCommand {
     var loss: [Double] = []
     var valSteps: [Double] = []
     var val: [Double] = []
+    var emaSteps: [Double] = []
+    var ema: [Double] = []
     for (n, line) in text.split(separator: "\n").enumerated() where !line.isEmpty {
       guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
         let step = (object["step"] as? NSNumber)?.doubleValue
@@ -32,6 +35,10 @@ struct PlotCommand: ParsableCommand {
       if let v = (object["val_loss"] as? NSNumber)?.doubleValue {
         valSteps.append(step)
         val.append(v)
+      }
+      if let v = (object["val_loss_ema"] as? NSNumber)?.doubleValue {
+        emaSteps.append(step)
+        ema.append(v)
       }
     }
     guard !loss.isEmpty else { throw ValidationError("\(url.path): no loss values yet") }
@@ -51,6 +58,12 @@ struct PlotCommand: ParsableCommand {
     if !val.isEmpty {
       figure.line(x: valSteps, y: val, width: 2, style: .dashed, label: "validation")
       figure.scatter(x: valSteps, y: val, radius: 3)
+    }
+    if !ema.isEmpty {
+      figure.line(
+        x: emaSteps, y: ema, color: Color(r: 200, g: 90, b: 40), width: 2, style: .dashed,
+        label: "validation (EMA weights)")
+      figure.scatter(x: emaSteps, y: ema, color: Color(r: 200, g: 90, b: 40), radius: 3)
     }
     let path = out ?? URL(fileURLWithPath: runFolder).appendingPathComponent("loss.png").path
     try Data(PNGEncoder.encode(try figure.render())).write(to: URL(fileURLWithPath: path))

@@ -48,6 +48,9 @@ import Testing
     #expect(tail.map(\.lr) == full.dropFirst(stopAt).map(\.lr))
     #expect(
       tail.map { $0.valLoss?.bitPattern } == full.dropFirst(stopAt).map { $0.valLoss?.bitPattern })
+    #expect(
+      tail.map { $0.valLossEMA?.bitPattern }
+        == full.dropFirst(stopAt).map { $0.valLossEMA?.bitPattern })
     #expect(TrainingFixture.weights(resumed.model) == TrainingFixture.weights(fullTrainer.model))
     #expect(resumed.ema.shadow.mapValues(\.scalars) == fullTrainer.ema.shadow.mapValues(\.scalars))
     #expect(resumed.state == fullTrainer.state)
@@ -59,6 +62,9 @@ import Testing
       }
     #expect(lines.map(\.step) == Array(1...8))
     #expect(lines.compactMap { $0.valLoss == nil ? nil : $0.step } == [3, 6])
+    // The EMA weights are a different model: their validation loss is its own number.
+    #expect(lines.compactMap { $0.valLossEMA == nil ? nil : $0.step } == [3, 6])
+    #expect(lines.contains { $0.valLossEMA != nil && $0.valLossEMA != $0.valLoss })
   }
 
   @Test func metricsAfterTheCheckpointAreDroppedOnResume() throws {

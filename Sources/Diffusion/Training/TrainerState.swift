@@ -49,13 +49,17 @@ public struct StepMetrics: Sendable, Codable, Equatable {
   public var lr: Float
   public var gradNorm: Float
   public var imgPerS: Double
+  /// Validation loss with the training weights (what diffusers' reference script measures).
   public var valLoss: Float?
+  /// The same validation loss with the EMA weights, the ones previews and `generate` use.
+  public var valLossEMA: Float?
 
   enum CodingKeys: String, CodingKey {
     case step, epoch, loss, lr
     case gradNorm = "grad_norm"
     case imgPerS = "img_per_s"
     case valLoss = "val_loss"
+    case valLossEMA = "val_loss_ema"
   }
 }
 

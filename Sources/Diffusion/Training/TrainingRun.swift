@@ -62,6 +62,7 @@ public final class TrainingRun {
       let step = m.step
       if config.validationEvery > 0, step % config.validationEvery == 0 {
         m.valLoss = trainer.validationLoss()
+        m.valLossEMA = trainer.withEMAWeights { trainer.validationLoss() }
       }
       try append(m, to: handle)
       history.append(m)
@@ -104,6 +105,7 @@ public final class TrainingRun {
       format: "epoch %d step %d%@ | %.1f img/s | loss %.4f | lr %.2e", m.epoch, m.step,
       total.map { "/\($0)" } ?? "", imgs, m.loss, m.lr)
     if let v = m.valLoss { line += String(format: " | val %.4f", v) }
+    if let v = m.valLossEMA { line += String(format: " (EMA %.4f)", v) }
     if let eta { line += " | ETA " + Self.clock(eta) }
     return line
   }
