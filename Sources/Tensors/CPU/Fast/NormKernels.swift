@@ -4,7 +4,7 @@
 ///   μ, σ² per (b, g) over P·C/G values; x̂ = (x − μ)/√(σ² + ε); z = γ_c·x̂ + β_c; y = z or silu(z).
 /// VJP, with N = P·C/G and dx̂ = dz·γ:  dx = (1/σ)(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) per group;
 ///   dγ_c = Σ dz·x̂, dβ_c = Σ dz; with fused SiLU, dz = dy·σ(z)(1 + z(1 − σ(z))).
-/// Statistics are two-pass (mean, then squared deviations) for accuracy. Work is parallel over
+/// Statistics take one pass over shifted data (see the forward kernel). Work is parallel over
 /// the batch; per-sample partial sums of dγ/dβ are combined in batch order, so results never
 /// depend on the thread count. Loops run over pixels outside and 8 channels at a time inside, with
 /// per-channel arrays padded by 8 so the last vector never reads past the end.
@@ -79,37 +79,43 @@ public enum NormKernels {
     Parallel.forChunks(batch, chunk: 1) { _, r in
       let b = r.lowerBound
       let xb = UnsafePointer(px.pointer + b * pixels * C)
-      // Pass 1: per-channel sums → group means.
-      var acc = [Float](repeating: 0, count: C + 8)
-      acc.withUnsafeMutableBufferPointer { a in
-        let a = a.baseAddress!
-        for p in 0..<pixels {
-          channelBlocks(C) { c, n in store(load(a, c) + loadPartial(xb, p * C + c, n), a, c) }
-        }
-      }
-      var gMean = [Float](repeating: 0, count: groups)
-      for g in 0..<groups {
-        gMean[g] = acc[(g * cg)..<((g + 1) * cg)].reduce(0, +) / Float(pixels * cg)
-      }
-      // Pass 2: squared deviations from the group mean.
-      let meanC = padded(C) { gMean[$0 / cg] }
-      var sq = [Float](repeating: 0, count: C + 8)
-      meanC.withUnsafeBufferPointer { m in
-        sq.withUnsafeMutableBufferPointer { a in
-          let (m, a) = (m.baseAddress!, a.baseAddress!)
-          for p in 0..<pixels {
-            channelBlocks(C) { c, n in
-              let d = loadPartial(xb, p * C + c, n) - load(m, c)
-              let d2 = n == 8 ? d * d : (d * d).replacing(with: 0, where: lanes(n))
-              store(load(a, c) + d2, a, c)
+      // Pass 1: per-channel sums of d = x − k_c and of d², shifted by k_c = x at pixel 0
+      // (shifted data, Chan, Golub & LeVeque 1983: no cancellation when the mean is far from 0,
+      // and one pass over x instead of a mean pass and a deviation pass).
+      let k = padded(C) { xb[$0] }
+      var s1 = [Float](repeating: 0, count: C + 8)
+      var s2 = [Float](repeating: 0, count: C + 8)
+      k.withUnsafeBufferPointer { kb in
+        s1.withUnsafeMutableBufferPointer { a1 in
+          s2.withUnsafeMutableBufferPointer { a2 in
+            let (kp, a1, a2) = (kb.baseAddress!, a1.baseAddress!, a2.baseAddress!)
+            for p in 0..<pixels {
+              channelBlocks(C) { c, n in
+                // Lanes past C: loadPartial gives 0 and k is 0-padded, so d = 0 there.
+                let d = loadPartial(xb, p * C + c, n) - load(kp, c)
+                store(load(a1, c) + d, a1, c)
+                store(load(a2, c).addingProduct(d, d), a2, c)
+              }
             }
           }
         }
       }
+      // Group statistics: Σ(x − μ)² = Σ_c [S2_c + 2(k_c − μ)·S1_c + P·(k_c − μ)²], in Double.
+      var gMean = [Float](repeating: 0, count: groups)
       var rs = [Float](repeating: 0, count: groups)
+      let P = Double(pixels)
+      let count = Double(pixels * cg)
       for g in 0..<groups {
-        let v = sq[(g * cg)..<((g + 1) * cg)].reduce(0, +) / Float(pixels * cg)
-        rs[g] = 1 / (v + eps).squareRoot()
+        var sum = 0.0
+        for c in (g * cg)..<((g + 1) * cg) { sum += Double(k[c]) * P + Double(s1[c]) }
+        let mu = sum / count
+        var ss = 0.0
+        for c in (g * cg)..<((g + 1) * cg) {
+          let dk = Double(k[c]) - mu
+          ss += Double(s2[c]) + 2 * dk * Double(s1[c]) + P * dk * dk
+        }
+        gMean[g] = Float(mu)
+        rs[g] = Float(1 / (max(ss / count, 0) + Double(eps)).squareRoot())
         pm.pointer[b * groups + g] = gMean[g]
         pr.pointer[b * groups + g] = rs[g]
       }
@@ -192,11 +198,14 @@ public enum NormKernels {
                     }
                     return (dz, xhat)
                   }
+                  // dz goes into dx for now (same shape): the second pass reads it back
+                  // instead of recomputing the SiLU derivative.
                   for p in 0..<pixels {
                     channelBlocks(C) { c, n in
                       let (dz, xhat) = dzAndXhat(p, c, n)
                       store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
                       store(load(sumDz, c) + dz, sumDz, c)
+                      storePartial(dz, dxb, p * C + c, n)
                     }
                   }
                   // Group means of dx̂ = dz·γ and of dx̂·x̂, spread back per channel.
@@ -214,7 +223,8 @@ public enum NormKernels {
                       let (a, bb) = (a.baseAddress!, bb.baseAddress!)
                       for p in 0..<pixels {
                         channelBlocks(C) { c, n in
-                          let (dz, xhat) = dzAndXhat(p, c, n)
+                          let dz = loadPartial(dxb, p * C + c, n)
+                          let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
                           let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
                           storePartial(v, dxb, p * C + c, n)
                         }
