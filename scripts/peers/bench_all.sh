@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md (session 2), one job at a
-# time on a quiet machine: ours vs diffusers / PyTorch. Env: BIN, VENV, OUT.
+# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md (sessions 2 and 3), one job
+# at a time on a quiet machine: ours vs diffusers / PyTorch, and the CPU's matrix-product peak
+# (peak_gemm.py) that bounds them all. Env: BIN, VENV, OUT.
 set -x
 cd "$(dirname "$0")/../.."
 B=${BIN:-.build/release/glyffuser}
@@ -25,4 +26,5 @@ $B init-model --preset small --text-dim 384 --out .build/bench-small
   $V scripts/peers/bench_unet.py sample --model .build/bench-small --batch 1
 } > $O/sample-small.jsonl 2>$O/sample-small.err
 KEEP_DIR=$O/ops BENCH_OPS_ARGS="--dtypes f32,bf16" bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare.txt 2>$O/ops.err
+$V scripts/peers/peak_gemm.py > $O/peak-gemm.jsonl 2>$O/peak-gemm.err
 echo done > $O/DONE
