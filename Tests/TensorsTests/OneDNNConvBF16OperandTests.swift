@@ -6,21 +6,11 @@ import Testing
 /// fp32 entry points at `.bf16` precision (which round inside every call): the same roundings
 /// and kernels, so the results must agree bit for bit, in every direction.
 @Suite struct OneDNNConvBF16OperandTests {
-  static func bf16(_ x: [Float]) -> [UInt16] {
-    var out = [UInt16](repeating: 0, count: x.count)
-    x.withUnsafeBufferPointer { s in
-      out.withUnsafeMutableBufferPointer { d in
-        BF16Kernels.round(s.baseAddress!, into: d.baseAddress!, count: s.count)
-      }
-    }
-    return out
-  }
-
   @Test(arguments: oneDNNConvCases)
   func bf16OperandsMatchFP32EntryPoints(_ g: Conv2dGeometry) {
     let o = OneDNNConvOperands(g, seed: 77)
-    let xb = Self.bf16(o.x)
-    let dyb = Self.bf16(o.dy)
+    let xb = oneDNNBF16Bits(o.x)
+    let dyb = oneDNNBF16Bits(o.dy)
 
     var y = [Float](repeating: .nan, count: g.outputCount)
     OneDNN.conv2dForward(g, inputBF16: xb, weight: o.w, bias: o.b, output: &y)

@@ -30,6 +30,17 @@ func oneDNNRelativeError(_ fast: [Float], _ reference: [Float]) -> Float {
 
 func oneDNNRoundedToBF16(_ x: [Float]) -> [Float] { x.map(oneDNNRoundToBF16) }
 
+/// The bf16 bit patterns of `x`, rounded by `BF16Kernels` (operands for the bf16-operand tests).
+func oneDNNBF16Bits(_ x: [Float]) -> [UInt16] {
+  var out = [UInt16](repeating: 0, count: x.count)
+  x.withUnsafeBufferPointer { s in
+    out.withUnsafeMutableBufferPointer { d in
+      BF16Kernels.round(s.baseAddress!, into: d.baseAddress!, count: s.count)
+    }
+  }
+  return out
+}
+
 let oneDNNConvCases: [Conv2dGeometry] = [
   Conv2dGeometry(
     batch: 2, height: 5, width: 7, inChannels: 3, outChannels: 4, kernel: 3, padding: 1),

@@ -12,16 +12,6 @@ import Testing
     OneDNNMatmulCase(batch: 3, m: 5, n: 7, k: 9, bBatchStride: 0, accumulate: true),
   ]
 
-  static func bf16(_ x: [Float]) -> [UInt16] {
-    var out = [UInt16](repeating: 0, count: x.count)
-    x.withUnsafeBufferPointer { s in
-      out.withUnsafeMutableBufferPointer { d in
-        BF16Kernels.round(s.baseAddress!, into: d.baseAddress!, count: s.count)
-      }
-    }
-    return out
-  }
-
   @Test(arguments: cases, [false, true])
   func bf16OperandsMatchFP32Operands(_ t: OneDNNMatmulCase, bothBF16: Bool) {
     let a = oneDNNTestValues(t.aCount, seed: 11)
@@ -29,8 +19,8 @@ import Testing
     let bias = oneDNNTestValues(t.n, seed: 13)
     let c0 = oneDNNTestValues(t.cCount, seed: 14)
     let expected = t.run(a, b, bias, c0: c0, precision: .bf16)
-    let ab = Self.bf16(a)
-    let bb = Self.bf16(b)
+    let ab = oneDNNBF16Bits(a)
+    let bb = oneDNNBF16Bits(b)
     var c = c0
     ab.withUnsafeBufferPointer { ap in
       bb.withUnsafeBufferPointer { bp in

@@ -28,27 +28,18 @@ extension Tensor {
       output: out.floatPointer, precision: precision)
     out.node = GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dy = dy.contiguous(dtype: .f32)
-      var grads: [Tensor?] = [nil, nil]
-      if needs[0] {
-        let dx = Tensor(uninitializedShape: x.shape)
-        OneDNN.conv2dBackwardData(
-          g, gradOutput: dy.floatPointer, weight: w.floatPointer, gradInput: dx.floatPointer,
-          precision: precision)
-        grads[0] = dx
-      }
-      let wantBias = needs.count > 2 && needs[2]
-      if needs[1] || wantBias {
-        let dw = Tensor(uninitializedShape: w.shape)
-        let db = wantBias ? Tensor(uninitializedShape: [g.outChannels]) : nil
-        OneDNN.conv2dBackwardWeights(
-          g, input: x.floatPointer, gradOutput: dy.floatPointer, gradWeight: dw.floatPointer,
-          gradBias: db?.floatPointer, precision: precision)
-        grads[1] = needs[1] ? dw : nil
-        if needs.count > 2 { grads.append(db) }
-      } else if needs.count > 2 {
-        grads.append(nil)
-      }
-      return grads
+      return Tensor.conv2dGradients(
+        g, inputShape: x.shape, weightShape: w.shape, needs: needs,
+        data: {
+          OneDNN.conv2dBackwardData(
+            g, gradOutput: dy.floatPointer, weight: w.floatPointer, gradInput: $0,
+            precision: precision)
+        },
+        weights: {
+          OneDNN.conv2dBackwardWeights(
+            g, input: x.floatPointer, gradOutput: dy.floatPointer, gradWeight: $0, gradBias: $1,
+            precision: precision)
+        })
     }
     return out
   }
@@ -65,26 +56,43 @@ extension Tensor {
       output: out.floatPointer)
     return GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dyb = dy.contiguous(dtype: .bf16)
-      var grads: [Tensor?] = [nil, nil]
-      if needs[0] {
-        let dx = Tensor(uninitializedShape: xb.shape)
-        OneDNN.conv2dBackwardData(
-          g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer, gradInput: dx.floatPointer)
-        grads[0] = dx
-      }
-      let wantBias = needs.count > 2 && needs[2]
-      if needs[1] || wantBias {
-        let dw = Tensor(uninitializedShape: w.shape)
-        let db = wantBias ? Tensor(uninitializedShape: [g.outChannels]) : nil
-        OneDNN.conv2dBackwardWeights(
-          g, inputBF16: xb.bf16Pointer, gradOutputBF16: dyb.bf16Pointer,
-          gradWeight: dw.floatPointer, gradBias: db?.floatPointer)
-        grads[1] = needs[1] ? dw : nil
-        if needs.count > 2 { grads.append(db) }
-      } else if needs.count > 2 {
-        grads.append(nil)
-      }
-      return grads
+      return Tensor.conv2dGradients(
+        g, inputShape: xb.shape, weightShape: w.shape, needs: needs,
+        data: {
+          OneDNN.conv2dBackwardData(
+            g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer, gradInput: $0)
+        },
+        weights: {
+          OneDNN.conv2dBackwardWeights(
+            g, inputBF16: xb.bf16Pointer, gradOutputBF16: dyb.bf16Pointer, gradWeight: $0,
+            gradBias: $1)
+        })
     }
+  }
+
+  /// The VJP's bookkeeping for both paths: [∂x, ∂W(, ∂b)], each computed only when needed;
+  /// `data` fills ∂x, `weights` fills ∂W and, when asked for, ∂b.
+  private static func conv2dGradients(
+    _ g: Conv2dGeometry, inputShape: [Int], weightShape: [Int], needs: [Bool],
+    data: (UnsafeMutablePointer<Float>) -> Void,
+    weights: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+  ) -> [Tensor?] {
+    var grads: [Tensor?] = [nil, nil]
+    if needs[0] {
+      let dx = Tensor(uninitializedShape: inputShape)
+      data(dx.floatPointer)
+      grads[0] = dx
+    }
+    let wantBias = needs.count > 2 && needs[2]
+    if needs[1] || wantBias {
+      let dw = Tensor(uninitializedShape: weightShape)
+      let db = wantBias ? Tensor(uninitializedShape: [g.outChannels]) : nil
+      weights(dw.floatPointer, db?.floatPointer)
+      grads[1] = needs[1] ? dw : nil
+      if needs.count > 2 { grads.append(db) }
+    } else if needs.count > 2 {
+      grads.append(nil)
+    }
+    return grads
   }
 }
