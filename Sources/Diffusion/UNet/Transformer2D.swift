@@ -43,8 +43,7 @@ public final class FeedForward: Module {
   public var children: [(String, any Module)] { [("net.0.proj", proj), ("net.2", out)] }
 
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let parts = proj(x).chunked(2, axis: -1)
-    return out(parts[0] * parts[1].gelu())
+    out(proj(x).geglu())
   }
 }
 

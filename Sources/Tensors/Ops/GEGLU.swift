@@ -1,0 +1,106 @@
+/// GEGLU (Shazeer 2020, "GLU Variants Improve Transformer"), as diffusers' `GEGLU` feed-forward:
+/// the last dimension of h = [a | b] (2F values) is split in halves and y = a · gelu(b), with the
+/// exact (erf) GELU. One fused pass forward and one backward:
+///   ∂a = g · gelu(b),  ∂b = g · a · gelu′(b),  gelu′(x) = Φ(x) + x·φ(x).
+/// The composition `chunked(2)`, `gelu()`, `*` (the reference these are tested against) copies
+/// both strided halves, makes three passes forward and four back, and keeps three tensors for
+/// the backward pass instead of h alone.
+extension Tensor {
+  public func geglu() -> Tensor {
+    let twoF = shape[rank - 1]
+    precondition(twoF % 2 == 0, "geglu: last dimension \(twoF) is odd")
+    let f = twoF / 2
+    let rows = scalarCount / max(twoF, 1)
+    let h = contiguous(dtype: .f32)
+    // At bf16 precision the result is stored as bf16: it feeds only the feed-forward's output
+    // projection, which rounds its input to bf16 anyway (as GroupNorm's output, see there).
+    let bf16Output = ComputePrecision.current == .bf16
+    var y = Tensor(
+      uninitializedShape: Array(shape.dropLast()) + [f], dtype: bf16Output ? .bf16 : .f32)
+    GEGLUKernels.forward(
+      rows: rows, f: f, h: h.floatPointer, y: bf16Output ? nil : y.floatPointer,
+      yBF16: bf16Output ? y.bf16Pointer : nil)
+    y.node = GradNode.make(self, op: "geglu") { g in
+      let g = g.contiguous(dtype: .f32)
+      let dh = Tensor(uninitializedShape: h.shape)
+      GEGLUKernels.backward(
+        rows: rows, f: f, h: h.floatPointer, gradOut: g.floatPointer, gradIn: dh.floatPointer)
+      return [dh]
+    }
+    return y
+  }
+}
+
+enum GEGLUKernels {
+  @inline(__always)
+  static func gelu(_ x: Vec8) -> Vec8 { 0.5 * x * (1 + verf(x * 0.707_106_77)) }
+
+  /// gelu′(x) = ½(1 + erf(x/√2)) + x · e^(−x²/2)/√(2π).
+  @inline(__always)
+  static func geluDerivative(_ x: Vec8) -> Vec8 {
+    0.5 * (1 + verf(x * 0.707_106_77)) + x * 0.398_942_28 * vexp(-0.5 * x * x)
+  }
+
+  /// Vec8 steps over 0..<n; the last one loads and stores only the n % 8 valid lanes.
+  @inline(__always)
+  static func lanes(_ n: Int, _ body: (Int, Int) -> Void) {
+    var i = 0
+    while i < n {
+      body(i, min(8, n - i))
+      i += 8
+    }
+  }
+
+  /// Rows per parallel chunk: about 32 K values of h, never fewer than one row.
+  static func rowsPerChunk(_ f: Int) -> Int { max(1, (1 << 15) / max(2 * f, 1)) }
+
+  static func forward(
+    rows: Int, f: Int, h: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>?,
+    yBF16: UnsafeMutablePointer<UInt16>?
+  ) {
+    let (ph, py, py16) = (
+      SendablePointer(h), y.map(SendablePointer.init), yBF16.map(SendablePointer.init)
+    )
+    Parallel.forChunks(rows, chunk: rowsPerChunk(f)) { _, r in
+      // bf16: each row goes through an L1-sized fp32 buffer and is rounded from there.
+      let row = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : f)
+      defer { row.deallocate() }
+      for rowIndex in r {
+        let a = UnsafePointer(ph.pointer + rowIndex * 2 * f)
+        let b = a + f
+        let out = py.map { $0.pointer + rowIndex * f } ?? row
+        lanes(f) { i, n in
+          let v = NormKernels.loadPartial(a, i, n) * gelu(NormKernels.loadPartial(b, i, n))
+          NormKernels.storePartial(v, out, i, n)
+        }
+        if let py16 {
+          let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
+          BF16Kernels.roundRange(bits, py16.pointer + rowIndex * f, f)
+        }
+      }
+    }
+  }
+
+  static func backward(
+    rows: Int, f: Int, h: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,
+    gradIn: UnsafeMutablePointer<Float>
+  ) {
+    let (ph, pg, pd) = (SendablePointer(h), SendablePointer(gradOut), SendablePointer(gradIn))
+    Parallel.forChunks(rows, chunk: rowsPerChunk(f)) { _, r in
+      for rowIndex in r {
+        let a = UnsafePointer(ph.pointer + rowIndex * 2 * f)
+        let b = a + f
+        let g = UnsafePointer(pg.pointer + rowIndex * f)
+        let da = pd.pointer + rowIndex * 2 * f
+        let db = da + f
+        lanes(f) { i, n in
+          let gv = NormKernels.loadPartial(g, i, n)
+          let bv = NormKernels.loadPartial(b, i, n)
+          NormKernels.storePartial(gv * gelu(bv), da, i, n)
+          NormKernels.storePartial(
+            gv * NormKernels.loadPartial(a, i, n) * geluDerivative(bv), db, i, n)
+        }
+      }
+    }
+  }
+}
