@@ -40,7 +40,8 @@ public final class LayerNorm: Module {
     return [("weight", weight), ("bias", bias)]
   }
 
-  public func callAsFunction(_ x: Tensor) -> Tensor {
-    x.layerNorm(gamma: weight?.value, beta: bias?.value, eps: eps)
+  /// `feedsProducts`: see `Tensor.layerNorm` (bf16 output at bf16 precision).
+  public func callAsFunction(_ x: Tensor, feedsProducts: Bool = false) -> Tensor {
+    x.layerNorm(gamma: weight?.value, beta: bias?.value, eps: eps, feedsProducts: feedsProducts)
   }
 }

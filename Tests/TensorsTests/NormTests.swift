@@ -133,3 +133,26 @@ import Testing
         == f32.scalars.map { floatFromBF16Bits(bf16Bits($0)).bitPattern })
   }
 }
+
+/// LayerNorm with `feedsProducts` at bf16 precision writes the f32 output rounded to bf16; without
+/// it, or at f32, it writes f32.
+@Suite struct LayerNormBF16OutputTests {
+  @Test func bf16OutputIsTheRoundedFP32Output() {
+    let (rows, d) = (7, 20)
+    let x = Tensor(shape: [rows, d], scalars: NormTests.values(rows * d))
+    let gamma = Tensor(shape: [d], scalars: NormTests.values(d, seed: 3).map { $0 / 2 + 1 })
+    let beta = Tensor(shape: [d], scalars: NormTests.values(d, seed: 5).map { $0 / 4 })
+    let f32 = ComputePrecision.with(.f32) {
+      x.layerNorm(gamma: gamma, beta: beta, feedsProducts: true)
+    }
+    let plain = ComputePrecision.with(.bf16) { x.layerNorm(gamma: gamma, beta: beta) }
+    let bf16 = ComputePrecision.with(.bf16) {
+      x.layerNorm(gamma: gamma, beta: beta, feedsProducts: true)
+    }
+    #expect(f32.dtype == .f32 && plain.dtype == .f32 && bf16.dtype == .bf16)
+    #expect(plain.scalars == f32.scalars)
+    #expect(
+      bf16.scalars.map(\.bitPattern)
+        == f32.scalars.map { floatFromBF16Bits(bf16Bits($0)).bitPattern })
+  }
+}

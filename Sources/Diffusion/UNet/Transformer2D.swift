@@ -74,9 +74,10 @@ public final class BasicTransformerBlock: Module {
   }
 
   public func callAsFunction(_ x: Tensor, context: Tensor, mask: Tensor?) -> Tensor {
-    var h = attn1(norm1(x)) + x
-    h = attn2(norm2(h), context: context, mask: mask) + h
-    return ff(norm3(h)) + h
+    // Each norm's output enters only linear layers (feedsProducts: bf16 at bf16 precision).
+    var h = attn1(norm1(x, feedsProducts: true)) + x
+    h = attn2(norm2(h, feedsProducts: true), context: context, mask: mask) + h
+    return ff(norm3(h, feedsProducts: true)) + h
   }
 }
 

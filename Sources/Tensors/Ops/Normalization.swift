@@ -44,18 +44,26 @@ extension Tensor {
   }
 
   /// LayerNorm over the last dimension; `gamma`, `beta` are `[D]` (nil for no affine).
-  public func layerNorm(gamma: Tensor?, beta: Tensor?, eps: Float = 1e-5) -> Tensor {
+  /// `feedsProducts`: the output goes only into linear layers or convolutions, so at bf16
+  /// precision it is stored as bf16 (they round their input to bf16 anyway: same numbers, and
+  /// the three projections of an attention block share one rounded copy). Leave it false when
+  /// the output also enters sums or other element-wise ops.
+  public func layerNorm(
+    gamma: Tensor?, beta: Tensor?, eps: Float = 1e-5, feedsProducts: Bool = false
+  ) -> Tensor {
     let d = shape[rank - 1]
     let rows = scalarCount / max(d, 1)
     let x = contiguous(dtype: .f32)
     let g = gamma?.contiguous(dtype: .f32)
     let b = beta?.contiguous(dtype: .f32)
-    var y = Tensor(uninitializedShape: shape)
+    let bf16Output = feedsProducts && ComputePrecision.current == .bf16
+    var y = Tensor(uninitializedShape: shape, dtype: bf16Output ? .bf16 : .f32)
     let mean = Tensor(uninitializedShape: [rows])
     let rstd = Tensor(uninitializedShape: [rows])
     RowKernels.layerNormForward(
       rows: rows, dim: d, eps: eps, x: x.floatPointer, gamma: g?.floatPointer,
-      beta: b?.floatPointer, y: y.floatPointer, mean: mean.floatPointer, rstd: rstd.floatPointer)
+      beta: b?.floatPointer, y: bf16Output ? nil : y.floatPointer,
+      yBF16: bf16Output ? y.bf16Pointer : nil, mean: mean.floatPointer, rstd: rstd.floatPointer)
     let s = shape
     let inputs = [self] + [gamma, beta].compactMap { $0 }
     y.node = GradNode.make(inputs: inputs, op: "layerNorm") { dy, _ in

@@ -41,15 +41,31 @@ public enum RowKernels {
     beta: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
     rstd: UnsafeMutablePointer<Float>
   ) {
+    layerNormForward(
+      rows: rows, dim: d, eps: eps, x: x, gamma: gamma, beta: beta, y: y, yBF16: nil, mean: mean,
+      rstd: rstd)
+  }
+
+  /// As above, writing y as fp32 (`y`) or rounded to bf16 (`yBF16`, one of the two non-nil);
+  /// the bf16 form rounds each row from an L1-sized buffer.
+  public static func layerNormForward(
+    rows: Int, dim d: Int, eps: Float, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>?,
+    beta: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>?,
+    yBF16: UnsafeMutablePointer<UInt16>?, mean: UnsafeMutablePointer<Float>,
+    rstd: UnsafeMutablePointer<Float>
+  ) {
+    precondition((y == nil) != (yBF16 == nil), "layerNormForward: exactly one output")
     let g = NormKernels.padded(d) { gamma?[$0] ?? 1 }
     let b = NormKernels.padded(d) { beta?[$0] ?? 0 }
-    let (px, py, pm, pr) = (
-      SendablePointer(x), SendablePointer(y), SendablePointer(mean), SendablePointer(rstd)
-    )
+    let (px, pm, pr) = (SendablePointer(x), SendablePointer(mean), SendablePointer(rstd))
+    let py = y.map(SendablePointer.init)
+    let py16 = yBF16.map(SendablePointer.init)
     g.withUnsafeBufferPointer { gb in
       b.withUnsafeBufferPointer { bb in
         let (gp, bp) = (SendablePointer(gb.baseAddress!), SendablePointer(bb.baseAddress!))
         Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
+          let buffer = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : d)
+          defer { buffer.deallocate() }
           for row in r {
             let xr = UnsafePointer(px.pointer + row * d)
             let mu = rowSum(xr, d) { $0 } / Float(d)
@@ -66,10 +82,15 @@ public enum RowKernels {
             let rs = 1 / (sq / Float(d) + eps).squareRoot()
             pm.pointer[row] = mu
             pr.pointer[row] = rs
-            rowMap(d, py.pointer + row * d) { i, n in
+            let out = py.map { $0.pointer + row * d } ?? buffer
+            rowMap(d, out) { i, n in
               let xhat = (NormKernels.loadPartial(xr, i, n) - m) * rs
               return NormKernels.load(bp.pointer, i).addingProduct(
                 xhat, NormKernels.load(gp.pointer, i))
+            }
+            if let py16 {
+              let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
+              BF16Kernels.roundRange(bits, py16.pointer + row * d, d)
             }
           }
         }
