@@ -32,14 +32,18 @@ extension Tensor {
 }
 
 enum GEGLUKernels {
-  @inline(__always)
-  static func gelu(_ x: Vec8) -> Vec8 { 0.5 * x * (1 + verf(x * 0.707_106_77)) }
+  /// Φ(x) = ½(1 + erf(x/√2)), the standard normal CDF; gelu(x) = x·Φ(x).
+  /// `@_transparent`: with `@inline(__always)` these were still emitted as calls (a SIMD8
+  /// argument then travels as two xmm halves), as `attnExp` notes.
+  @_transparent
+  static func normalCDF(_ x: Vec8) -> Vec8 { 0.5 * (1 + verf(x * 0.707_106_77)) }
 
-  /// gelu′(x) = ½(1 + erf(x/√2)) + x · e^(−x²/2)/√(2π).
-  @inline(__always)
-  static func geluDerivative(_ x: Vec8) -> Vec8 {
-    0.5 * (1 + verf(x * 0.707_106_77)) + x * 0.398_942_28 * vexp(-0.5 * x * x)
-  }
+  @_transparent
+  static func gelu(_ x: Vec8) -> Vec8 { x * normalCDF(x) }
+
+  /// φ(x) = e^(−x²/2)/√(2π), so gelu′(x) = Φ(x) + x·φ(x).
+  @_transparent
+  static func normalPDF(_ x: Vec8) -> Vec8 { 0.398_942_28 * vexp(-0.5 * x * x) }
 
   /// Vec8 steps over 0..<n; the last one loads and stores only the n % 8 valid lanes.
   @inline(__always)
@@ -96,9 +100,10 @@ enum GEGLUKernels {
         lanes(f) { i, n in
           let gv = NormKernels.loadPartial(g, i, n)
           let bv = NormKernels.loadPartial(b, i, n)
-          NormKernels.storePartial(gv * gelu(bv), da, i, n)
+          let cdf = normalCDF(bv)  // one erf for both gelu(b) and gelu′(b)
+          NormKernels.storePartial(gv * bv * cdf, da, i, n)
           NormKernels.storePartial(
-            gv * NormKernels.loadPartial(a, i, n) * geluDerivative(bv), db, i, n)
+            gv * NormKernels.loadPartial(a, i, n) * cdf.addingProduct(bv, normalPDF(bv)), db, i, n)
         }
       }
     }
