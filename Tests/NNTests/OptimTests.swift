@@ -37,6 +37,8 @@ import Testing
     ]
     let s = LRSchedule.cosine(warmup: 3, total: 10)
     for (i, e) in expected.enumerated() { #expect(abs(s.multiplier(step: i) - e) < 1e-6) }
+    // Past the end it stays at 0 instead of following the cosine back up.
+    #expect((11...40).allSatisfy { s.multiplier(step: $0) == 0 })
   }
 
   @Test func gradClipScalesToMaxNorm() {
