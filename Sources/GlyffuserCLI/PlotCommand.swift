@@ -56,8 +56,9 @@ struct PlotCommand: ParsableCommand {
     }
     figure.line(x: steps, y: smooth, width: 2, label: "train (\(w)-step mean)")
     if !val.isEmpty {
-      figure.line(x: valSteps, y: val, width: 2, style: .dashed, label: "validation")
-      figure.scatter(x: valSteps, y: val, radius: 3)
+      let green = Color(r: 44, g: 160, b: 44)
+      figure.line(x: valSteps, y: val, color: green, width: 2, style: .dashed, label: "validation")
+      figure.scatter(x: valSteps, y: val, color: green, radius: 3)
     }
     if !ema.isEmpty {
       figure.line(
