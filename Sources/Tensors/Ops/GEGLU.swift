@@ -45,16 +45,6 @@ enum GEGLUKernels {
   @_transparent
   static func normalPDF(_ x: Vec8) -> Vec8 { 0.398_942_28 * vexp(-0.5 * x * x) }
 
-  /// Vec8 steps over 0..<n; the last one loads and stores only the n % 8 valid lanes.
-  @inline(__always)
-  static func lanes(_ n: Int, _ body: (Int, Int) -> Void) {
-    var i = 0
-    while i < n {
-      body(i, min(8, n - i))
-      i += 8
-    }
-  }
-
   /// Rows per parallel chunk: about 32 K values of h, never fewer than one row.
   static func rowsPerChunk(_ f: Int) -> Int { max(1, (1 << 15) / max(2 * f, 1)) }
 
@@ -73,7 +63,7 @@ enum GEGLUKernels {
         let a = UnsafePointer(ph.pointer + rowIndex * 2 * f)
         let b = a + f
         let out = py.map { $0.pointer + rowIndex * f } ?? row
-        lanes(f) { i, n in
+        NormKernels.channelBlocks(f) { i, n in
           let v = NormKernels.loadPartial(a, i, n) * gelu(NormKernels.loadPartial(b, i, n))
           NormKernels.storePartial(v, out, i, n)
         }
@@ -97,7 +87,7 @@ enum GEGLUKernels {
         let g = UnsafePointer(pg.pointer + rowIndex * f)
         let da = pd.pointer + rowIndex * 2 * f
         let db = da + f
-        lanes(f) { i, n in
+        NormKernels.channelBlocks(f) { i, n in
           let gv = NormKernels.loadPartial(g, i, n)
           let bv = NormKernels.loadPartial(b, i, n)
           let cdf = normalCDF(bv)  // one erf for both gelu(b) and gelu′(b)
