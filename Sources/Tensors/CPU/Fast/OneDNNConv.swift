@@ -9,8 +9,10 @@ import CDNNL
 /// Layouts: activations NHWC, conv weights OHWI, bias `[O]`, all contiguous fp32.
 /// Primitives are built once per (geometry, direction, precision) and cached.
 /// `.bf16`: operands are rounded to bfloat16, products accumulate in fp32, results are
-/// fp32. Where oneDNN has a fast bf16 kernel (AVX512-BF16/AMX) the wrapper converts with
-/// oneDNN reorders and runs it; where it has none, or only its slow reference loop (AVX2),
+/// fp32. Where oneDNN has a fast bf16 kernel (AVX512-BF16/AMX) the wrapper converts the
+/// activations (`BF16Kernels`, in the plan) and the weights (a oneDNN reorder into the kernel's
+/// blocked layout) and runs it; the bf16 training path passes activations already rounded
+/// (`OneDNNConvBF16Operands.swift`). Where it has none, or only its slow reference loop (AVX2),
 /// the operands are rounded to bf16 in Swift and the fp32 kernel runs on them: the same
 /// numbers up to summation order (see `OneDNNBF16.swift`).
 public enum OneDNN {
