@@ -4,16 +4,9 @@ import Foundation
 extension Tensor {
   /// SiLU (swish): y = x·σ(x); y′ = σ(x)·(1 + x·(1 − σ(x))).
   public func silu() -> Tensor {
-    var y = mapped { $0 * vsigmoid($0) }
+    var y = mapped(SiLUKernel())
     let x = self
-    y.node = GradNode.make(self, op: "silu") { g in
-      [
-        Tensor.zipped(g, x) { g, x in
-          let s = vsigmoid(x)
-          return g * s * (1 + x * (1 - s))
-        }
-      ]
-    }
+    y.node = GradNode.make(self, op: "silu") { g in [Tensor.zipped(g, x, SiLUGradientKernel())] }
     return y
   }
 

@@ -26,10 +26,7 @@ extension Tensor {
     let pb = b.floatPointer
     let po = out.floatPointer
     switch op {
-    case .add where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 + $1 }
-    case .sub where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 - $1 }
-    case .mul where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 * $1 }
-    case .div where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po) { $0 / $1 }
+    case _ where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po, BinaryOpKernel(op: op))
     default:
       if b.scalarCount == 1 && outShape == a.shape {
         let s = Vec8(repeating: pb[0])
