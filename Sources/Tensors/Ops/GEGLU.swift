@@ -68,8 +68,7 @@ enum GEGLUKernels {
           NormKernels.storePartial(v, out, i, n)
         }
         if let py16 {
-          let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
-          BF16Kernels.roundRange(bits, py16.pointer + rowIndex * f, f)
+          BF16Kernels.roundSerial(out, into: py16.pointer + rowIndex * f, count: f)
         }
       }
     }

@@ -2,10 +2,8 @@ import Foundation
 
 /// Element-wise math with VJPs (y = f(x), ∂L/∂x = ∂L/∂y · f′(x)).
 extension Tensor {
-  /// Applies a vector kernel to a dense fp32 copy; no autodiff.
-  /// `@inline(__always)` (here and in `zipped`): inlined into the op, `f` is a closure literal
-  /// the optimiser can fold into `ElementwiseKernels`' loop; otherwise every 8 values cost an
-  /// indirect call with the SIMD8 split in two xmm halves (measured: SiLU 2× slower).
+  /// Applies a vector kernel to a dense fp32 copy; no autodiff. A closure stays an indirect
+  /// call per 8 values; hot ops pass a kernel type instead (see `ElementwiseKernels.map`).
   @inline(__always)
   func mapped(_ f: (Vec8) -> Vec8) -> Tensor {
     withoutActuallyEscaping(f) { mapped(ClosureUnary(f: $0)) }

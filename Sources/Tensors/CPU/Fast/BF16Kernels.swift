@@ -18,6 +18,15 @@ public enum BF16Kernels {
     }
   }
 
+  /// `round` on one thread, for rows rounded inside a kernel's own parallel loop (GroupNorm,
+  /// LayerNorm and GEGLU round each output row from an L1-sized fp32 buffer).
+  @inline(__always)
+  static func roundSerial(
+    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>, count: Int
+  ) {
+    roundRange(UnsafeRawPointer(src).assumingMemoryBound(to: UInt32.self), dst, count)
+  }
+
   @inline(__always)
   static func roundRange(
     _ s: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<UInt16>, _ n: Int

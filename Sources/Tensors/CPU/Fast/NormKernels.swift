@@ -136,8 +136,7 @@ public enum NormKernels {
                 storePartial(z, out, c, n)
               }
               if let py16 {
-                let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
-                BF16Kernels.roundRange(bits, py16.pointer + (b * pixels + p) * C, C)
+                BF16Kernels.roundSerial(out, into: py16.pointer + (b * pixels + p) * C, count: C)
               }
             }
           }

@@ -89,8 +89,7 @@ public enum RowKernels {
                 xhat, NormKernels.load(gp.pointer, i))
             }
             if let py16 {
-              let bits = UnsafeRawPointer(out).assumingMemoryBound(to: UInt32.self)
-              BF16Kernels.roundRange(bits, py16.pointer + row * d, d)
+              BF16Kernels.roundSerial(out, into: py16.pointer + row * d, count: d)
             }
           }
         }
