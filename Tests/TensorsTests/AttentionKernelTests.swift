@@ -5,8 +5,9 @@ import Testing
 
 /// Fast fused kernels (`AttentionKernels`) against the naive oracle (`ReferenceAttention`).
 @Suite struct AttentionKernelTests {
-  /// Odd lengths (not multiples of the 64 tile or the 16-wide register tile), Lq ≠ Lk,
-  /// D not a multiple of 8, masked keys, one query block split across work items.
+  /// Odd lengths (not multiples of the 8-wide vectors), Lq ≠ Lk,
+  /// D not a multiple of 8, masked keys, and queries in several chunks (700 keys: 93 rows per
+  /// chunk).
   static let cases: [(AttentionGeometry, Int?)] = [
     (AttentionGeometry(batch: 1, heads: 1, queryLength: 1, keyLength: 1, headDim: 1), nil),
     (AttentionGeometry(batch: 2, heads: 3, queryLength: 5, keyLength: 7, headDim: 12), 3),
@@ -18,6 +19,7 @@ import Testing
       AttentionGeometry(
         batch: 1, heads: 1, queryLength: 9, keyLength: 11, headDim: 64, scale: 0.3), nil
     ),
+    (AttentionGeometry(batch: 2, heads: 2, queryLength: 200, keyLength: 700, headDim: 16), 6),
   ]
 
   @Test(arguments: 0..<cases.count)
@@ -34,9 +36,13 @@ import Testing
   }
 
   /// Each output is written by one work item reducing in a fixed order, so 1, 2 and 3 threads
-  /// must give the same bits (the forward also splits query blocks differently per thread count).
-  @Test func threadCountDoesNotChangeBits() {
-    let g = AttentionGeometry(batch: 2, heads: 2, queryLength: 150, keyLength: 90, headDim: 24)
+  /// must give the same bits.
+  /// The second geometry takes several query chunks in the backward (`queriesSpanChunks`).
+  @Test(arguments: [
+    AttentionGeometry(batch: 2, heads: 2, queryLength: 150, keyLength: 90, headDim: 24),
+    AttentionGeometry(batch: 1, heads: 3, queryLength: 130, keyLength: 600, headDim: 8),
+  ])
+  func threadCountDoesNotChangeBits(g: AttentionGeometry) {
     let problem = AttentionProblem(g, seed: 7, maskedEvery: 6)
     let serial = Parallel.withThreadCount(1) { problem.run(.fast) }
     for threads in [2, 3] {
@@ -47,6 +53,12 @@ import Testing
       #expect(parallel.dk == serial.dk)
       #expect(parallel.dv == serial.dv)
     }
+  }
+
+  /// The multi-chunk geometries above really are: their queries do not fit one chunk.
+  @Test func queriesSpanChunks() {
+    #expect(AttentionKernels.chunkRows(keys: attnRoundUp(700, 8)) < 200)
+    #expect(AttentionKernels.chunkRows(keys: attnRoundUp(600, 8)) < 130)
   }
 
   /// Batch element 1 has every key masked: its rows give 0 output, −∞ logsumexp and zero
@@ -74,31 +86,40 @@ import Testing
     }
   }
 
-  /// The 4×16 register-tiled product against a plain triple loop.
-  @Test(arguments: [4, 8, 12, 20, 64])
-  func microKernelMatchesNaiveProduct(m: Int) {
-    var rng = AttentionTestRandom(state: UInt64(m))
-    let (n, k, lda, ldb, ldc) = (32, 13, 15, 40, 33)
-    let a = rng.floats(m * lda)
-    let b = rng.floats(k * ldb)
+  /// The oneDNN product wrapper against a plain triple loop: both transpositions, leading
+  /// dimensions wider than the rows (as on the interleaved heads), beta 0 and 1.
+  @Test(arguments: ["N", "T"], ["N", "T"])
+  func sgemmMatchesNaiveProduct(transA: String, transB: String) {
+    var rng = AttentionTestRandom(state: 11)
+    let (m, n, k, lda, ldb, ldc) = (7, 13, 5, 17, 19, 15)
+    let ta = transA == "T"
+    let tb = transB == "T"
+    let a = rng.floats((ta ? k : m) * lda)
+    let b = rng.floats((tb ? n : k) * ldb)
     let c0 = rng.floats(m * ldc)
-    for accumulate in [false, true] {
+    for beta: Float in [0, 1] {
       var c = c0
-      attnGemm(
-        m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc, accumulate: accumulate)
+      attnSgemm(
+        Character(transA), Character(transB), m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
+        ldb: ldb, beta: beta, c: &c, ldc: ldc)
       var worst = 0.0
       for i in 0..<m {
         for j in 0..<ldc {
           guard j < n else {
-            #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote outside the tile")
+            #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote outside C")
             continue
           }
-          var s = accumulate ? Double(c0[i * ldc + j]) : 0
-          for p in 0..<k { s += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
+          var s = 0.0
+          for p in 0..<k {
+            s +=
+              Double(ta ? a[p * lda + i] : a[i * lda + p])
+              * Double(tb ? b[j * ldb + p] : b[p * ldb + j])
+          }
+          s = 0.5 * s + Double(beta) * Double(c0[i * ldc + j])
           worst = max(worst, abs(Double(c[i * ldc + j]) - s) / (abs(s) + 1))
         }
       }
-      #expect(worst <= 1e-5, "m=\(m) accumulate=\(accumulate)")
+      #expect(worst <= 1e-5, "\(transA)\(transB) beta=\(beta)")
     }
   }
 

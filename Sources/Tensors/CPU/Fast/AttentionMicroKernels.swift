@@ -1,6 +1,8 @@
-/// Building blocks of the fused attention kernels: a register-tiled matrix product on
-/// SIMD8<Float> (one AVX2 register; `addingProduct` compiles to vfmadd231ps) and a vectorised
-/// exp. Private to the attention kernels: the operands are small packed tiles in scratch memory.
+import CDNNL
+
+/// Building blocks of the fused attention kernels: the single-threaded oneDNN product, the key
+/// mask as an additive bias, and vectorised exp, max and sum on SIMD8<Float> (one AVX2
+/// register).
 
 @inline(__always)
 func attnLoad8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -15,119 +17,6 @@ func attnStore8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 /// Rounds `n` up to a multiple of `m`.
 @inline(__always)
 func attnRoundUp(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m * m }
-
-/// Offset of (row, column) in a column-blocked matrix: blocks of `width` columns stored one after
-/// the other, each `rows × width` row-major. Transposed operands are packed this way so that a
-/// tile's rows are `width` floats apart, not a whole sequence length (a 4 KiB stride would map
-/// every row to the same L1 set).
-@inline(__always)
-func attnBlocked(row: Int, column: Int, rows: Int, width: Int) -> Int {
-  (column / width) * rows * width + row * width + column % width
-}
-
-/// Writes the transpose of `src` ([count × d], rows `srcStride` apart) into `dst`, column-blocked
-/// (`attnBlocked` with `rows` ≥ d rows and blocks of `width` columns). Writes run contiguously
-/// and reads stay within a few rows, which is far cheaper than scattering each source row.
-func attnPackTransposed(
-  _ src: UnsafePointer<Float>, srcStride: Int, count: Int, d: Int,
-  into dst: UnsafeMutablePointer<Float>, rows: Int, width: Int
-) {
-  var t0 = 0
-  while t0 < count {
-    let n = min(width, count - t0)
-    let block = dst + t0 * rows
-    for c in 0..<d {
-      let out = block + c * width
-      var s = src + t0 * srcStride + c
-      for t in 0..<n {
-        out[t] = s.pointee
-        s += srcStride
-      }
-    }
-    t0 += width
-  }
-}
-
-/// Rows of the register tile.
-let attnTileRows = 4
-/// Columns of the register tile (two SIMD8 vectors).
-let attnTileColumns = 16
-
-/// C[m×n] = A[m×k]·B[k×n] (or C += A·B when `accumulate`), all row-major with leading
-/// dimensions lda, ldb, ldc. Requires m % 4 == 0 and n % 16 == 0 (callers zero-pad).
-///
-/// 4×16 register tile (8 accumulators, enough to hide the FMA latency on two pipes); each
-/// element is accumulated over p = 0..<k in order with one FMA per step, so a result does not
-/// depend on where it sits in the tile.
-@inline(__always)
-func attnGemm(
-  m: Int, n: Int, k: Int,
-  a: UnsafePointer<Float>, lda: Int,
-  b: UnsafePointer<Float>, ldb: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int,
-  accumulate: Bool
-) {
-  var i = 0
-  while i < m {
-    let a0 = a + i * lda
-    let a1 = a0 + lda
-    let a2 = a1 + lda
-    let a3 = a2 + lda
-    let c0 = c + i * ldc
-    let c1 = c0 + ldc
-    let c2 = c1 + ldc
-    let c3 = c2 + ldc
-    var j = 0
-    while j < n {
-      var r00 = SIMD8<Float>()
-      var r01 = SIMD8<Float>()
-      var r10 = SIMD8<Float>()
-      var r11 = SIMD8<Float>()
-      var r20 = SIMD8<Float>()
-      var r21 = SIMD8<Float>()
-      var r30 = SIMD8<Float>()
-      var r31 = SIMD8<Float>()
-      if accumulate {
-        r00 = attnLoad8(c0 + j)
-        r01 = attnLoad8(c0 + j + 8)
-        r10 = attnLoad8(c1 + j)
-        r11 = attnLoad8(c1 + j + 8)
-        r20 = attnLoad8(c2 + j)
-        r21 = attnLoad8(c2 + j + 8)
-        r30 = attnLoad8(c3 + j)
-        r31 = attnLoad8(c3 + j + 8)
-      }
-      var bp = UnsafePointer(b + j)
-      for p in 0..<k {
-        let b0 = attnLoad8(bp)
-        let b1 = attnLoad8(bp + 8)
-        let x0 = SIMD8<Float>(repeating: a0[p])
-        r00 = r00.addingProduct(x0, b0)
-        r01 = r01.addingProduct(x0, b1)
-        let x1 = SIMD8<Float>(repeating: a1[p])
-        r10 = r10.addingProduct(x1, b0)
-        r11 = r11.addingProduct(x1, b1)
-        let x2 = SIMD8<Float>(repeating: a2[p])
-        r20 = r20.addingProduct(x2, b0)
-        r21 = r21.addingProduct(x2, b1)
-        let x3 = SIMD8<Float>(repeating: a3[p])
-        r30 = r30.addingProduct(x3, b0)
-        r31 = r31.addingProduct(x3, b1)
-        bp += ldb
-      }
-      attnStore8(r00, c0 + j)
-      attnStore8(r01, c0 + j + 8)
-      attnStore8(r10, c1 + j)
-      attnStore8(r11, c1 + j + 8)
-      attnStore8(r20, c2 + j)
-      attnStore8(r21, c2 + j + 8)
-      attnStore8(r30, c3 + j)
-      attnStore8(r31, c3 + j + 8)
-      j += 16
-    }
-    i += 4
-  }
-}
 
 /// eˣ on eight lanes (Cephes `expf`: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial for eʳ,
 /// 2ⁿ built in the exponent bits; relative error ≈ 2 ulp). Lanes with x < −87 (including −∞)
@@ -181,4 +70,46 @@ func attnHorizontalMax(_ a: SIMD8<Float>) -> Float {
 func attnHorizontalSum(_ a: SIMD8<Float>) -> Float {
   let h = a.lowHalf + a.highHalf
   return (h[0] + h[2]) + (h[1] + h[3])
+}
+
+/// C = alpha · op(A) · op(B) + beta · C, row-major, with oneDNN's `dnnl_sgemm` (op = transpose
+/// for "T"). Called inside `attnSingleThreaded`.
+@inline(__always)
+func attnSgemm(
+  _ transA: Character, _ transB: Character, m: Int, n: Int, k: Int, alpha: Float,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  let status = dnnl_sgemm(
+    CChar(transA.asciiValue!), CChar(transB.asciiValue!), Int64(m), Int64(n), Int64(k), alpha,
+    a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+  precondition(status == dnnl_success, "dnnl_sgemm failed (\(status)) for m \(m) n \(n) k \(k)")
+}
+
+/// Runs one work item with oneDNN limited to this thread, also when the caller runs the items
+/// serially (one Swift thread): each product's sums then have one order on any machine setting.
+@inline(__always)
+func attnSingleThreaded(_ body: () -> Void) {
+  if let omp = OpenMP.shared { omp.withSingleThread(body) } else { body() }
+}
+
+/// Keys of batch element `b` up to and including the last attended one (0 when all are
+/// masked). Keys after it are padding of short captions and are left out of the products.
+func attnKeysUsed(_ mask: UnsafePointer<UInt8>?, b: Int, keyLength: Int) -> Int {
+  guard let mask else { return keyLength }
+  var keys = 0
+  for j in 0..<keyLength where mask[b * keyLength + j] != 0 { keys = j + 1 }
+  return keys
+}
+
+/// bias[j] = 0 for attended keys j < `keys`, −∞ for masked keys and for j ≥ `keys` (padding up
+/// to `count`), so that exp(S + bias − m) is exactly 0 there.
+func attnFillKeyBias(
+  _ mask: UnsafePointer<UInt8>?, b: Int, keyLength: Int, keys: Int,
+  into bias: UnsafeMutablePointer<Float>, count: Int
+) {
+  for j in 0..<count {
+    let attended = j < keys && (mask.map { $0[b * keyLength + j] != 0 } ?? true)
+    bias[j] = attended ? 0 : -.infinity
+  }
 }
