@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md (sessions 2 and 3), one job
+# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md (sessions 2 to 4), one job
 # at a time on a quiet machine: ours vs diffusers / PyTorch, and the CPU's matrix-product peak
 # (peak_gemm.py) that bounds them all. Env: BIN, VENV, OUT.
 set -x
@@ -25,6 +25,6 @@ $B init-model --preset small --text-dim 384 --out .build/bench-small
   $B bench sample --preset small --batch 1 --steps 20 --json
   $V scripts/peers/bench_unet.py sample --model .build/bench-small --batch 1
 } > $O/sample-small.jsonl 2>$O/sample-small.err
-KEEP_DIR=$O/ops BENCH_OPS_ARGS="--dtypes f32,bf16" bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare.txt 2>$O/ops.err
+ROUNDS=3 KEEP_DIR=$O/ops BENCH_OPS_ARGS="--dtypes f32,bf16" bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare.txt 2>$O/ops.err
 $V scripts/peers/peak_gemm.py > $O/peak-gemm.jsonl 2>$O/peak-gemm.err
 echo done > $O/DONE

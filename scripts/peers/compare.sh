@@ -8,8 +8,13 @@
 #
 # Environment:
 #   BENCH_OPS_ARGS   extra arguments for bench_ops.py (e.g. "--ops conv2d --repeats 3")
+#   OURS_ARGS        extra arguments for `bench ops` (e.g. "--ops conv2d")
+#   ROUNDS           runs of each side, alternating ours / torch (default 1); each side's ms
+#                    per line is the median over the rounds. On a shared VM one run of either
+#                    side can be 20-40 % off on some lines (both sides drift); alternating
+#                    rounds and medians keep one bad minute from deciding a ratio.
 #   OURS_JSON, TORCH_JSON  reuse saved outputs instead of running (either or both)
-#   KEEP_DIR         directory to keep both raw outputs in (default: a temp dir, removed)
+#   KEEP_DIR         directory to keep the raw outputs in (default: a temp dir, removed)
 set -euo pipefail
 
 usage() { echo "usage: $0 ops BIN VENV" >&2; exit 2; }
@@ -24,32 +29,46 @@ DIR=${KEEP_DIR:-$(mktemp -d)}
 mkdir -p "$DIR"
 [[ -n "${KEEP_DIR:-}" ]] || trap 'rm -rf "$DIR"' EXIT
 
-OURS=${OURS_JSON:-$DIR/ours.jsonl}
-TORCH=${TORCH_JSON:-$DIR/torch.jsonl}
-if [[ -z "${OURS_JSON:-}" ]]; then
-  [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
-  echo "running $BIN bench ops --json" >&2
-  "$BIN" bench ops --json >"$OURS"
-fi
-if [[ -z "${TORCH_JSON:-}" ]]; then
-  echo "running bench_ops.py ${BENCH_OPS_ARGS:-}" >&2
-  # shellcheck disable=SC2086
-  "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} >"$TORCH"
-fi
+ROUNDS=${ROUNDS:-1}
+OURS_FILES=()
+TORCH_FILES=()
+for ((r = 1; r <= ROUNDS; r++)); do
+  if [[ -n "${OURS_JSON:-}" ]]; then
+    OURS_FILES=("$OURS_JSON")
+  else
+    [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
+    echo "round $r/$ROUNDS: $BIN bench ops --json ${OURS_ARGS:-}" >&2
+    # shellcheck disable=SC2086
+    "$BIN" bench ops --json ${OURS_ARGS:-} >"$DIR/ours.$r.jsonl"
+    OURS_FILES+=("$DIR/ours.$r.jsonl")
+  fi
+  if [[ -n "${TORCH_JSON:-}" ]]; then
+    TORCH_FILES=("$TORCH_JSON")
+  else
+    echo "round $r/$ROUNDS: bench_ops.py ${BENCH_OPS_ARGS:-}" >&2
+    # shellcheck disable=SC2086
+    "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} >"$DIR/torch.$r.jsonl"
+    TORCH_FILES+=("$DIR/torch.$r.jsonl")
+  fi
+done
+OURS=$(IFS=,; echo "${OURS_FILES[*]}")
+TORCH=$(IFS=,; echo "${TORCH_FILES[*]}")
 
 "$PY" - "$OURS" "$TORCH" <<'PYEOF'
-import json, sys
+import json, statistics, sys
 
-def load(path):
-    rows = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue  # progress text, warnings
-            d = json.loads(line)
-            rows[(d["op"], d["shape"], d["dtype"], d["direction"])] = d
-    return rows
+def load(paths):
+    """Lines of one side, keyed; `ms` is the median over the files (rounds) that have the line."""
+    runs = {}
+    for path in paths.split(","):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line.startswith("{"):
+                    continue  # progress text, warnings
+                d = json.loads(line)
+                runs.setdefault((d["op"], d["shape"], d["dtype"], d["direction"]), []).append(d)
+    return {k: dict(v[0], ms=statistics.median(d["ms"] for d in v)) for k, v in runs.items()}
 
 ours, torch = load(sys.argv[1]), load(sys.argv[2])
 keys = list(torch) + [k for k in ours if k not in torch]

@@ -45,6 +45,12 @@ public func vsigmoid(_ x: Vec8) -> Vec8 {
   1 / (1 + vexp(-x))
 }
 
+/// SiLU x·σ(x), written x / (1 + e^(−x)): one division instead of a reciprocal and a product.
+@inline(__always)
+public func vsilu(_ x: Vec8) -> Vec8 {
+  x / (1 + vexp(-x))
+}
+
 /// tanh(x) = 1 − 2 / (e^(2x) + 1), exact at the extremes (±1) and 0.
 @inline(__always)
 public func vtanh(_ x: Vec8) -> Vec8 {
