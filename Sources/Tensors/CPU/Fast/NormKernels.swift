@@ -214,12 +214,18 @@ public enum NormKernels {
                   }
                   // dz goes into dx for now (same shape): the second pass reads it back
                   // instead of recomputing the SiLU derivative.
+                  @inline(__always) func accumulate(_ p: Int, _ c: Int, _ n: Int) {
+                    let (dz, xhat) = dzAndXhat(p, c, n)
+                    store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
+                    store(load(sumDz, c) + dz, sumDz, c)
+                    storePartial(dz, dxb, p * C + c, n)
+                  }
                   for p in 0..<pixels {
-                    channelBlocks(C) { c, n in
-                      let (dz, xhat) = dzAndXhat(p, c, n)
-                      store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
-                      store(load(sumDz, c) + dz, sumDz, c)
-                      storePartial(dz, dxb, p * C + c, n)
+                    // Whole vectors when C allows (every U-Net width): no tail test per block.
+                    if C % 8 == 0 {
+                      for c in Swift.stride(from: 0, to: C, by: 8) { accumulate(p, c, 8) }
+                    } else {
+                      channelBlocks(C) { c, n in accumulate(p, c, n) }
                     }
                   }
                   // Group means of dx̂ = dz·γ and of dx̂·x̂, spread back per channel.
@@ -235,12 +241,17 @@ public enum NormKernels {
                   aC.withUnsafeBufferPointer { a in
                     bC.withUnsafeBufferPointer { bb in
                       let (a, bb) = (a.baseAddress!, bb.baseAddress!)
+                      @inline(__always) func finish(_ p: Int, _ c: Int, _ n: Int) {
+                        let dz = loadPartial(dxb, p * C + c, n)
+                        let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
+                        let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
+                        storePartial(v, dxb, p * C + c, n)
+                      }
                       for p in 0..<pixels {
-                        channelBlocks(C) { c, n in
-                          let dz = loadPartial(dxb, p * C + c, n)
-                          let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
-                          let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
-                          storePartial(v, dxb, p * C + c, n)
+                        if C % 8 == 0 {
+                          for c in Swift.stride(from: 0, to: C, by: 8) { finish(p, c, 8) }
+                        } else {
+                          channelBlocks(C) { c, n in finish(p, c, n) }
                         }
                       }
                     }
