@@ -37,14 +37,28 @@ extension Tensor {
     var out = Tensor(uninitializedShape: [B, Lq, HD])
     let lse = Tensor(uninitializedShape: [B, heads, Lq])
     FLOPCounter.add(g.flops)
+    // At bf16 precision the products take bf16 operands (fp32 sums, fp32 softmax), as the
+    // convolutions and linear layers do; the rounded q, k, v are kept for the backward.
+    let rounded =
+      ComputePrecision.current == .bf16 && AttentionKernels.bf16Available
+      ? (q.contiguous(dtype: .bf16), k.contiguous(dtype: .bf16), v.contiguous(dtype: .bf16))
+      : nil
+    func bf16Inputs(gradOut: Tensor? = nil) -> AttentionBF16Inputs? {
+      rounded.map {
+        AttentionBF16Inputs(
+          q: $0.0.bf16Pointer, k: $0.1.bf16Pointer, v: $0.2.bf16Pointer,
+          gradOut: gradOut.map { UnsafePointer($0.bf16Pointer) })
+      }
+    }
     withOptionalPointer(mask) { m in
       AttentionKernels.forward(
         g, q: q.floatPointer, k: k.floatPointer, v: v.floatPointer, keyMask: m,
-        out: out.floatPointer, logsumexp: lse.floatPointer)
+        out: out.floatPointer, logsumexp: lse.floatPointer, bf16: bf16Inputs())
     }
     let saved = out
     out.node = GradNode.make(query, key, value, op: "attention") { dout, _ in
       let dout = dout.contiguous(dtype: .f32)
+      let dout16 = rounded == nil ? nil : dout.contiguous(dtype: .bf16)
       let dq = Tensor(uninitializedShape: q.shape)
       let dk = Tensor(uninitializedShape: k.shape)
       let dv = Tensor(uninitializedShape: v.shape)
@@ -52,7 +66,8 @@ extension Tensor {
         AttentionKernels.backward(
           g, q: q.floatPointer, k: k.floatPointer, v: v.floatPointer, keyMask: m,
           out: saved.floatPointer, logsumexp: lse.floatPointer, gradOut: dout.floatPointer,
-          gradQ: dq.floatPointer, gradK: dk.floatPointer, gradV: dv.floatPointer)
+          gradQ: dq.floatPointer, gradK: dk.floatPointer, gradV: dv.floatPointer,
+          bf16: bf16Inputs(gradOut: dout16))
       }
       return [dq, dk, dv]
     }

@@ -10,6 +10,9 @@ extension AttentionKernels {
   /// the chunks (beta = 1). With the Swift micro-kernel on 64×64 tiles this backward was
   /// 0.72–0.82× PyTorch.
   ///
+  /// `bf16`: bf16 copies of q, k, v and gradOut; then all five products take bf16 operands
+  /// (P and dS rounded to bf16 after their fp32 element-wise steps) with fp32 sums.
+  ///
   /// Parallel over (batch, head) only, so that dK and dV are each summed over the chunks by one
   /// work item in a fixed order. Overwrites gradQ, gradK and gradV.
   public static func backward(
@@ -17,11 +20,14 @@ extension AttentionKernels {
     v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafePointer<Float>,
     logsumexp: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,
     gradQ: UnsafeMutablePointer<Float>, gradK: UnsafeMutablePointer<Float>,
-    gradV: UnsafeMutablePointer<Float>
+    gradV: UnsafeMutablePointer<Float>, bf16: AttentionBF16Inputs? = nil
   ) {
+    precondition(
+      bf16 == nil || (bf16Available && bf16?.gradOut != nil),
+      "AttentionKernels.backward: bf16 needs the gemm and gradOut")
     let io = AttentionGradientPointers(
       q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp, gradOut: gradOut,
-      gradQ: gradQ, gradK: gradK, gradV: gradV)
+      gradQ: gradQ, gradK: gradK, gradV: gradV, bf16: bf16)
     Parallel.forChunks(g.batch * g.heads, chunk: 1) { pair, _ in
       attnSingleThreaded { backwardItem(g, io, b: pair / g.heads, h: pair % g.heads) }
     }
@@ -51,26 +57,39 @@ extension AttentionKernels {
     let ds = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk * keyStride)
     let bias = UnsafeMutablePointer<Float>.allocate(capacity: keyStride)
     let di = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk)
-    defer { for s in [p, ds, bias, di] { s.deallocate() } }
+    // bf16 path: P and dS rounded for the products.
+    let rounded = UnsafeMutablePointer<UInt16>.allocate(
+      capacity: io.bf16 == nil ? 1 : 2 * rowsPerChunk * keyStride)
+    let (p16, ds16) = (rounded, rounded + (io.bf16 == nil ? 0 : rowsPerChunk * keyStride))
+    defer {
+      for s in [p, ds, bias, di] { s.deallocate() }
+      rounded.deallocate()
+    }
     // The vector loops also touch the padding columns (keys..<keyStride), never read back.
     p.initialize(repeating: 0, count: rowsPerChunk * keyStride)
     ds.initialize(repeating: 0, count: rowsPerChunk * keyStride)
     attnFillKeyBias(io.keyMask, b: b, keyLength: lk, keys: keys, into: bias, count: keyStride)
     let lseRow = io.logsumexp + (b * heads + h) * lq
-    let qh = io.q + qBase
-    let kh = io.k + kBase
-    let vh = io.v + kBase
-    let doh = io.gradOut + qBase
+    let (qh, kh, vh, doh) = io.operands(qBase: qBase, kBase: kBase)
+    /// A chunk's fp32 [rows × keyStride] matrix as a product operand (rounded on the bf16 path).
+    func operand(_ m: UnsafePointer<Float>, _ bits: UnsafeMutablePointer<UInt16>, rows: Int)
+      -> AttnOperand
+    {
+      guard io.bf16 != nil else { return .f32(m) }
+      BF16Kernels.roundSerial(m, into: bits, count: rows * keyStride)
+      return .bf16(bits)
+    }
 
     var i0 = 0
     while i0 < lq {
       let rows = min(rowsPerChunk, lq - i0)
       let first = i0 == 0
       defer { i0 += rows }
-      let qc = qh + i0 * ld
-      let doc = doh + i0 * ld
+      let qc = qh.advanced(by: i0 * ld)
+      let doc = doh.advanced(by: i0 * ld)
+      let doc32 = io.gradOut + qBase + i0 * ld
       // P = exp(scale·Q Kᵀ + bias − L); a fully masked row (L = −∞) gives P = 0.
-      attnSgemm(
+      attnGemm(
         "N", "T", m: rows, n: keys, k: d, alpha: g.scale, a: qc, lda: ld, b: kh, ldb: ld,
         beta: 0, c: p, ldc: keyStride)
       for r in 0..<rows {
@@ -84,7 +103,7 @@ extension AttentionKernels {
         }
         // Dᵢ = dOᵢ · Oᵢ
         let o = io.out + qBase + (i0 + r) * ld
-        let dO = doc + r * ld
+        let dO = doc32 + r * ld
         var acc = SIMD8<Float>()
         c = 0
         while c + 8 <= d {
@@ -99,11 +118,12 @@ extension AttentionKernels {
         di[r] = sum
       }
       // dV (+)= Pᵀ dO
-      attnSgemm(
-        "T", "N", m: keys, n: d, k: rows, alpha: 1, a: p, lda: keyStride, b: doc, ldb: ld,
+      attnGemm(
+        "T", "N", m: keys, n: d, k: rows, alpha: 1, a: operand(p, p16, rows: rows),
+        lda: keyStride, b: doc, ldb: ld,
         beta: first ? 0 : 1, c: io.gradV + kBase, ldc: ld)
       // dP = dO Vᵀ, then dS = P ∘ (dP − D)
-      attnSgemm(
+      attnGemm(
         "N", "T", m: rows, n: keys, k: d, alpha: 1, a: doc, lda: ld, b: vh, ldb: ld, beta: 0,
         c: ds, ldc: keyStride)
       for r in 0..<rows {
@@ -117,11 +137,13 @@ extension AttentionKernels {
         }
       }
       // dQ = scale · dS K;  dK (+)= scale · dSᵀ Q
-      attnSgemm(
-        "N", "N", m: rows, n: d, k: keys, alpha: g.scale, a: ds, lda: keyStride, b: kh, ldb: ld,
-        beta: 0, c: io.gradQ + qBase + i0 * ld, ldc: ld)
-      attnSgemm(
-        "T", "N", m: keys, n: d, k: rows, alpha: g.scale, a: ds, lda: keyStride, b: qc, ldb: ld,
+      let dsOperand = operand(ds, ds16, rows: rows)
+      attnGemm(
+        "N", "N", m: rows, n: d, k: keys, alpha: g.scale, a: dsOperand, lda: keyStride, b: kh,
+        ldb: ld, beta: 0, c: io.gradQ + qBase + i0 * ld, ldc: ld)
+      attnGemm(
+        "T", "N", m: keys, n: d, k: rows, alpha: g.scale, a: dsOperand, lda: keyStride, b: qc,
+        ldb: ld,
         beta: first ? 0 : 1, c: io.gradK + kBase, ldc: ld)
     }
   }
@@ -139,4 +161,16 @@ struct AttentionGradientPointers: @unchecked Sendable {
   var gradQ: UnsafeMutablePointer<Float>
   var gradK: UnsafeMutablePointer<Float>
   var gradV: UnsafeMutablePointer<Float>
+  var bf16: AttentionBF16Inputs?
+
+  /// q, k, v and gradOut of head (b, h) as product operands: the bf16 copies when given.
+  func operands(qBase: Int, kBase: Int) -> (AttnOperand, AttnOperand, AttnOperand, AttnOperand) {
+    guard let bf16, let gradOut16 = bf16.gradOut else {
+      return (.f32(q + qBase), .f32(k + kBase), .f32(v + kBase), .f32(gradOut + qBase))
+    }
+    return (
+      .bf16(bf16.q + qBase), .bf16(bf16.k + kBase), .bf16(bf16.v + kBase),
+      .bf16(gradOut16 + qBase)
+    )
+  }
 }

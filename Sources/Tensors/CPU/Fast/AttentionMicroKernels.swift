@@ -72,18 +72,56 @@ func attnHorizontalSum(_ a: SIMD8<Float>) -> Float {
   return (h[0] + h[2]) + (h[1] + h[3])
 }
 
-/// C = alpha · op(A) · op(B) + beta · C, row-major, with oneDNN's `dnnl_sgemm` (op = transpose
-/// for "T"). Called inside `attnSingleThreaded`.
+/// One operand of an attention product: fp32, or bf16 bits (the bf16 path).
+enum AttnOperand {
+  case f32(UnsafePointer<Float>)
+  case bf16(UnsafePointer<UInt16>)
+
+  /// The operand `elements` further on.
+  func advanced(by elements: Int) -> AttnOperand {
+    switch self {
+    case .f32(let p): .f32(p + elements)
+    case .bf16(let p): .bf16(p + elements)
+    }
+  }
+}
+
+/// C = alpha · op(A) · op(B) + beta · C, row-major (op = transpose for "T"), fp32 sums. fp32
+/// operands go to oneDNN's `dnnl_sgemm`; bf16 operands to `dnnl_gemm_bf16bf16f32`. Both
+/// operands have the same type. Called inside `attnSingleThreaded`.
+@inline(__always)
+func attnGemm(
+  _ transA: Character, _ transB: Character, m: Int, n: Int, k: Int, alpha: Float,
+  a: AttnOperand, lda: Int, b: AttnOperand, ldb: Int, beta: Float,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  let (ta, tb) = (CChar(transA.asciiValue!), CChar(transB.asciiValue!))
+  let status: dnnl_status_t
+  switch (a, b) {
+  case (.f32(let a), .f32(let b)):
+    status = dnnl_sgemm(
+      ta, tb, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c,
+      Int64(ldc))
+  case (.bf16(let a), .bf16(let b)):
+    status = AttentionKernels.bf16Gemm!(
+      ta, tb, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c,
+      Int64(ldc))
+  default:
+    preconditionFailure("attnGemm: operands of different types")
+  }
+  precondition(status == dnnl_success, "oneDNN gemm failed (\(status)) for m \(m) n \(n) k \(k)")
+}
+
+/// `attnGemm` on fp32 operands.
 @inline(__always)
 func attnSgemm(
   _ transA: Character, _ transB: Character, m: Int, n: Int, k: Int, alpha: Float,
   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-  let status = dnnl_sgemm(
-    CChar(transA.asciiValue!), CChar(transB.asciiValue!), Int64(m), Int64(n), Int64(k), alpha,
-    a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
-  precondition(status == dnnl_success, "dnnl_sgemm failed (\(status)) for m \(m) n \(n) k \(k)")
+  attnGemm(
+    transA, transB, m: m, n: n, k: k, alpha: alpha, a: .f32(a), lda: lda, b: .f32(b), ldb: ldb,
+    beta: beta, c: c, ldc: ldc)
 }
 
 /// Runs one work item with oneDNN limited to this thread, also when the caller runs the items
