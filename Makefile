@@ -26,8 +26,10 @@ test: setup
 venv:
 	bash scripts/venv "$(VENV)"
 
+# Three alternating rounds per side, median per line (scripts/peers/compare.sh): single runs on a
+# shared VM swing by 20-40 % on some lines.
 bench-ops: build venv
-	bash scripts/peers/compare.sh ops "$(BIN)" "$(VENV)"
+	ROUNDS=$${ROUNDS:-3} bash scripts/peers/compare.sh ops "$(BIN)" "$(VENV)"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
