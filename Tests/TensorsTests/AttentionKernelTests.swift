@@ -87,39 +87,55 @@ import Testing
   }
 
   /// The oneDNN product wrapper against a plain triple loop: both transpositions, leading
-  /// dimensions wider than the rows (as on the interleaved heads), beta 0 and 1.
+  /// dimensions wider than the rows (as on the interleaved heads), beta 0 and 1, fp32 and bf16
+  /// operands (the loop then multiplies the bf16-rounded values; the sums are fp32 in both).
   @Test(arguments: ["N", "T"], ["N", "T"])
-  func sgemmMatchesNaiveProduct(transA: String, transB: String) {
+  func gemmMatchesNaiveProduct(transA: String, transB: String) {
     var rng = AttentionTestRandom(state: 11)
     let (m, n, k, lda, ldb, ldc) = (7, 13, 5, 17, 19, 15)
     let ta = transA == "T"
     let tb = transB == "T"
-    let a = rng.floats((ta ? k : m) * lda)
-    let b = rng.floats((tb ? n : k) * ldb)
+    let a32 = rng.floats((ta ? k : m) * lda)
+    let b32 = rng.floats((tb ? n : k) * ldb)
+    let (a16, b16) = (a32.map(bf16Bits), b32.map(bf16Bits))
     let c0 = rng.floats(m * ldc)
-    for beta: Float in [0, 1] {
-      var c = c0
-      attnSgemm(
-        Character(transA), Character(transB), m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
-        ldb: ldb, beta: beta, c: &c, ldc: ldc)
-      var worst = 0.0
-      for i in 0..<m {
-        for j in 0..<ldc {
-          guard j < n else {
-            #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote outside C")
-            continue
+    for bf16 in AttentionKernels.bf16Available ? [false, true] : [false] {
+      let a = bf16 ? a16.map(floatFromBF16Bits) : a32
+      let b = bf16 ? b16.map(floatFromBF16Bits) : b32
+      for beta: Float in [0, 1] {
+        var c = c0
+        a32.withUnsafeBufferPointer { a32 in
+          b32.withUnsafeBufferPointer { b32 in
+            a16.withUnsafeBufferPointer { a16 in
+              b16.withUnsafeBufferPointer { b16 in
+                attnGemm(
+                  Character(transA), Character(transB), m: m, n: n, k: k, alpha: 0.5,
+                  a: bf16 ? .bf16(a16.baseAddress!) : .f32(a32.baseAddress!), lda: lda,
+                  b: bf16 ? .bf16(b16.baseAddress!) : .f32(b32.baseAddress!), ldb: ldb,
+                  beta: beta, c: &c, ldc: ldc)
+              }
+            }
           }
-          var s = 0.0
-          for p in 0..<k {
-            s +=
-              Double(ta ? a[p * lda + i] : a[i * lda + p])
-              * Double(tb ? b[j * ldb + p] : b[p * ldb + j])
-          }
-          s = 0.5 * s + Double(beta) * Double(c0[i * ldc + j])
-          worst = max(worst, abs(Double(c[i * ldc + j]) - s) / (abs(s) + 1))
         }
+        var worst = 0.0
+        for i in 0..<m {
+          for j in 0..<ldc {
+            guard j < n else {
+              #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote outside C")
+              continue
+            }
+            var s = 0.0
+            for p in 0..<k {
+              s +=
+                Double(ta ? a[p * lda + i] : a[i * lda + p])
+                * Double(tb ? b[j * ldb + p] : b[p * ldb + j])
+            }
+            s = 0.5 * s + Double(beta) * Double(c0[i * ldc + j])
+            worst = max(worst, abs(Double(c[i * ldc + j]) - s) / (abs(s) + 1))
+          }
+        }
+        #expect(worst <= 1e-5, "\(transA)\(transB) beta=\(beta) bf16=\(bf16)")
       }
-      #expect(worst <= 1e-5, "\(transA)\(transB) beta=\(beta)")
     }
   }
 

@@ -6,9 +6,9 @@ extension AttentionKernels {
   ///
   /// Each (batch, head) work item walks its queries in chunks of `chunkRows` rows and keeps
   /// one chunk's P and dS ([rows × keys], in L2). The five products are single-threaded
-  /// oneDNN `sgemm` calls on the interleaved tensors, with dK and dV accumulated in place over
-  /// the chunks (beta = 1). With the Swift micro-kernel on 64×64 tiles this backward was
-  /// 0.72–0.82× PyTorch.
+  /// oneDNN gemm calls (`attnGemm`) on the interleaved tensors, with dK and dV accumulated in
+  /// place over the chunks (beta = 1). With the Swift micro-kernel on 64×64 tiles this backward
+  /// was 0.72–0.82× PyTorch.
   ///
   /// `bf16`: bf16 copies of q, k, v and gradOut; then all five products take bf16 operands
   /// (P and dS rounded to bf16 after their fp32 element-wise steps) with fp32 sums.

@@ -112,18 +112,6 @@ func attnGemm(
   precondition(status == dnnl_success, "oneDNN gemm failed (\(status)) for m \(m) n \(n) k \(k)")
 }
 
-/// `attnGemm` on fp32 operands.
-@inline(__always)
-func attnSgemm(
-  _ transA: Character, _ transB: Character, m: Int, n: Int, k: Int, alpha: Float,
-  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
-  c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-  attnGemm(
-    transA, transB, m: m, n: n, k: k, alpha: alpha, a: .f32(a), lda: lda, b: .f32(b), ldb: ldb,
-    beta: beta, c: c, ldc: ldc)
-}
-
 /// Runs one work item with oneDNN limited to this thread, also when the caller runs the items
 /// serially (one Swift thread): each product's sums then have one order on any machine setting.
 @inline(__always)
