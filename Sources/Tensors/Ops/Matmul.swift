@@ -112,7 +112,18 @@ extension Tensor {
     }
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in
-      let gb = g.contiguous(dtype: .bf16)
+      // g is rounded once for both products; the bias gradient is summed in the same pass.
+      let g32 = g.contiguous(dtype: .f32)
+      let gb = Tensor(uninitializedShape: g32.shape, dtype: .bf16)
+      let wantBias = needs.count > 2 && needs[2]
+      let db = wantBias ? Tensor(uninitializedShape: [outF]) : nil
+      if let db {
+        BF16Kernels.roundSummingColumns(
+          g32.floatPointer, into: gb.bf16Pointer, rows: rows, cols: outF,
+          columnSums: db.floatPointer)
+      } else {
+        BF16Kernels.round(g32.floatPointer, into: gb.bf16Pointer, count: rows * outF)
+      }
       var grads: [Tensor?] = [nil, nil]
       if needs[0] {
         let dx = Tensor(uninitializedShape: xb.shape)
@@ -130,9 +141,7 @@ extension Tensor {
           bBatchStride: nil, c: dw.floatPointer, bias: nil, accumulate: false, precision: .bf16)
         grads[1] = dw
       }
-      if needs.count > 2 {
-        grads.append(needs[2] ? Tensor.sumToShape(g.reshaped(to: [rows, outF]), [outF]) : nil)
-      }
+      if needs.count > 2 { grads.append(db) }
       return grads
     }
     return out

@@ -18,6 +18,51 @@ public enum BF16Kernels {
     }
   }
 
+  /// `round` of a [rows × cols] matrix that also sums its columns (in fp32, the values before
+  /// rounding) into `columnSums`. A bf16 linear layer's bias gradient then comes out of the pass
+  /// that rounds the incoming gradient, instead of a second, serial read of it
+  /// (`B32x1024 128->512`: 64 MB). Rows go in fixed chunks of about 64 Ki values, and the chunks'
+  /// sums are added in chunk order, so the result does not depend on the thread count.
+  public static func roundSummingColumns(
+    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>, rows: Int, cols: Int,
+    columnSums: UnsafeMutablePointer<Float>
+  ) {
+    columnSums.update(repeating: 0, count: cols)
+    guard rows > 0, cols > 0 else { return }
+    let chunkRows = max(1, (1 << 16) / cols)
+    let chunks = (rows + chunkRows - 1) / chunkRows
+    let stride = (cols + 7) / 8 * 8
+    var partials = [Float](repeating: 0, count: chunks * stride)
+    partials.withUnsafeMutableBufferPointer { buffer in
+      let (p, s, d) = (
+        SendablePointer(buffer.baseAddress!), SendablePointer(src), SendablePointer(dst)
+      )
+      Parallel.forChunks(rows, chunk: chunkRows) { chunk, range in
+        let acc = p.pointer + chunk * stride
+        for row in range {
+          let x = s.pointer + row * cols
+          roundRange(
+            UnsafeRawPointer(x).assumingMemoryBound(to: UInt32.self), d.pointer + row * cols, cols)
+          var j = 0
+          while j + 8 <= cols {
+            let sum =
+              UnsafeRawPointer(acc + j).loadUnaligned(as: Vec8.self)
+              + UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+            UnsafeMutableRawPointer(acc + j).storeBytes(of: sum, as: Vec8.self)
+            j += 8
+          }
+          while j < cols {
+            acc[j] += x[j]
+            j += 1
+          }
+        }
+      }
+      for chunk in 0..<chunks {
+        for j in 0..<cols { columnSums[j] += p.pointer[chunk * stride + j] }
+      }
+    }
+  }
+
   /// `round` on one thread, for rows rounded inside a kernel's own parallel loop (GroupNorm,
   /// LayerNorm and GEGLU round each output row from an L1-sized fp32 buffer).
   @inline(__always)
