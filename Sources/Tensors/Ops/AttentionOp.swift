@@ -10,8 +10,8 @@ extension Tensor {
   /// - Returns: `[B, Lq, H·D]`.
   ///
   /// Runs the fused FlashAttention-2 kernels (`AttentionKernels`): no Lq×Lk matrix is kept; the
-  /// VJP recomputes it a chunk of query rows at a time from q, k and the saved log-sum-exp. A query whose keys are
-  /// all masked outputs 0.
+  /// VJP recomputes it a chunk of query rows at a time from q, k and the saved log-sum-exp. A
+  /// query whose keys are all masked outputs 0.
   public static func attention(
     query: Tensor, key: Tensor, value: Tensor, heads: Int, keyMask: Tensor? = nil,
     scale: Float? = nil

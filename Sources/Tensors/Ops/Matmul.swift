@@ -113,16 +113,19 @@ extension Tensor {
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in
       // g is rounded once for both products; the bias gradient is summed in the same pass.
-      let g32 = g.contiguous(dtype: .f32)
-      let gb = Tensor(uninitializedShape: g32.shape, dtype: .bf16)
-      let wantBias = needs.count > 2 && needs[2]
-      let db = wantBias ? Tensor(uninitializedShape: [outF]) : nil
-      if let db {
+      let gb: Tensor
+      var db: Tensor? = nil
+      if needs.count > 2 && needs[2] {
+        let g32 = g.contiguous(dtype: .f32)
+        let (rounded, sums) = (
+          Tensor(uninitializedShape: g32.shape, dtype: .bf16), Tensor(uninitializedShape: [outF])
+        )
         BF16Kernels.roundSummingColumns(
-          g32.floatPointer, into: gb.bf16Pointer, rows: rows, cols: outF,
-          columnSums: db.floatPointer)
+          g32.floatPointer, into: rounded.bf16Pointer, rows: rows, cols: outF,
+          columnSums: sums.floatPointer)
+        (gb, db) = (rounded, sums)
       } else {
-        BF16Kernels.round(g32.floatPointer, into: gb.bf16Pointer, count: rows * outF)
+        gb = g.contiguous(dtype: .bf16)
       }
       var grads: [Tensor?] = [nil, nil]
       if needs[0] {

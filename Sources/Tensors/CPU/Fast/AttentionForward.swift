@@ -7,8 +7,9 @@ import Foundation
 /// Layouts and the meaning of every argument: see `AttentionGeometry`. No Lq×Lk matrix is
 /// materialised: a work item holds the scores of one chunk of query rows against all keys, at
 /// most `chunkElements` (64 Ki floats, 256 KiB: it stays in L2). The matrix products are
-/// single-threaded oneDNN `sgemm` calls straight on the interleaved [B, L, H, D] tensors
-/// (leading dimension H·D), and the work items run in parallel.
+/// single-threaded oneDNN gemm calls (`attnGemm`: `dnnl_sgemm`, or the bf16 gemm at bf16
+/// precision) straight on the interleaved [B, L, H, D] tensors (leading dimension H·D), and the
+/// work items run in parallel.
 ///
 /// Why not tiles of 64 keys with our own micro-kernel, as before: that kernel reaches ~110
 /// GFLOP/s per core on a 64×64×64 product in L1, but with the packing, the online-softmax

@@ -43,18 +43,7 @@ public enum BF16Kernels {
           let x = s.pointer + row * cols
           roundRange(
             UnsafeRawPointer(x).assumingMemoryBound(to: UInt32.self), d.pointer + row * cols, cols)
-          var j = 0
-          while j + 8 <= cols {
-            let sum =
-              UnsafeRawPointer(acc + j).loadUnaligned(as: Vec8.self)
-              + UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
-            UnsafeMutableRawPointer(acc + j).storeBytes(of: sum, as: Vec8.self)
-            j += 8
-          }
-          while j < cols {
-            acc[j] += x[j]
-            j += 1
-          }
+          ElementwiseKernels.accumulate(x, into: acc, count: cols)
         }
       }
       for chunk in 0..<chunks {

@@ -126,18 +126,7 @@ extension Tensor {
       let x = src + row * inner
       let z = dst + ot
       if it == 1 {
-        var j = 0
-        while j + 8 <= inner {
-          let v =
-            UnsafeRawPointer(z + j).loadUnaligned(as: Vec8.self)
-            + UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
-          UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
-          j += 8
-        }
-        while j < inner {
-          z[j] += x[j]
-          j += 1
-        }
+        ElementwiseKernels.accumulate(x, into: z, count: inner)
       } else {
         var acc = Vec8(repeating: 0)
         var j = 0

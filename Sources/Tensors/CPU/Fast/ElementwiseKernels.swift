@@ -118,6 +118,25 @@ public enum ElementwiseKernels {
     }
   }
 
+  /// dst[i] += src[i] for `count` elements, on the calling thread (one row of a column sum).
+  @inline(__always)
+  public static func accumulate(
+    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    var j = 0
+    while j + 8 <= count {
+      let sum =
+        UnsafeRawPointer(dst + j).loadUnaligned(as: Vec8.self)
+        + UnsafeRawPointer(src + j).loadUnaligned(as: Vec8.self)
+      UnsafeMutableRawPointer(dst + j).storeBytes(of: sum, as: Vec8.self)
+      j += 8
+    }
+    while j < count {
+      dst[j] += src[j]
+      j += 1
+    }
+  }
+
   /// Sum of n elements: fixed 8-lane partial sums per 32K chunk, chunks combined in order, so the
   /// result is independent of the thread count.
   public static func sum(_ n: Int, _ a: UnsafePointer<Float>) -> Float {
