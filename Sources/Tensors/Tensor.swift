@@ -91,15 +91,20 @@ public struct Tensor: @unchecked Sendable {
     return scalars[0]
   }
 
-  /// Pointer to the first fp32 element. Only valid for `dtype == .f32`.
+  /// Pointer to the first fp32 element. Only valid for `dtype == .f32` (checked in debug
+  /// builds: at bf16 precision products return bf16 tensors, and a kernel that takes their
+  /// storage for fp32 would read past the end).
   @inline(__always)
   var floatPointer: UnsafeMutablePointer<Float> {
-    storage.pointer.assumingMemoryBound(to: Float.self) + offset
+    assert(dtype == .f32, "floatPointer of a \(dtype) tensor")
+    return storage.pointer.assumingMemoryBound(to: Float.self) + offset
   }
 
+  /// Pointer to the first bf16 element (raw bits). Only valid for `dtype == .bf16`.
   @inline(__always)
   var bf16Pointer: UnsafeMutablePointer<UInt16> {
-    storage.pointer.assumingMemoryBound(to: UInt16.self) + offset
+    assert(dtype == .bf16, "bf16Pointer of a \(dtype) tensor")
+    return storage.pointer.assumingMemoryBound(to: UInt16.self) + offset
   }
 
   /// Reads dense fp32 elements. Converts (copies) when the tensor is strided or bf16.

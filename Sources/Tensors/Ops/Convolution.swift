@@ -15,7 +15,11 @@ extension Tensor {
     let w = weight.contiguous(dtype: .f32)
     let b = bias?.contiguous(dtype: .f32)
     let precision = ComputePrecision.current
-    var out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.outChannels])
+    // At bf16 the result is bf16, as under PyTorch's autocast: the element-wise ops and norms
+    // that read it compute in fp32 and read half the bytes.
+    var out = Tensor(
+      uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.outChannels],
+      dtype: precision == .bf16 ? .bf16 : .f32)
     FLOPCounter.add(g.flops)
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     if precision == .bf16 {
@@ -44,16 +48,17 @@ extension Tensor {
     return out
   }
 
-  /// The bf16 path: x is rounded to bf16 once and that half-size copy is what the backward
-  /// pass keeps (the fp32 x may be freed); dy is rounded once for both backward products.
-  /// Same numbers as the fp32 entry points at `.bf16` precision.
+  /// The bf16 path: x is rounded to bf16 once (a bf16 x is used as it is) and that half-size
+  /// copy is what the backward pass keeps; dy is rounded once for both backward products; the
+  /// result is written as bf16. Same numbers as the fp32 entry points at `.bf16` precision,
+  /// with the result rounded once.
   private func conv2dBF16(
     _ g: Conv2dGeometry, weight w: Tensor, bias b: Tensor?, output out: Tensor, inputs: [Tensor]
   ) -> GradNode? {
     let xb = contiguous(dtype: .bf16)
     OneDNN.conv2dForward(
       g, inputBF16: xb.bf16Pointer, weight: w.floatPointer, bias: b?.floatPointer,
-      output: out.floatPointer)
+      outputBF16: out.bf16Pointer)
     return GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dyb = dy.contiguous(dtype: .bf16)
       return Tensor.conv2dGradients(

@@ -95,20 +95,22 @@ extension Tensor {
     return out
   }
 
-  /// The bf16 path of `linear`: x is rounded to bf16 once and kept (half the memory) for ∂W;
-  /// ∂y is rounded once for both ∂x and ∂W. The same numbers as the fp32 operands at `.bf16`
-  /// precision, which round inside every product.
+  /// The bf16 path of `linear`: x is rounded to bf16 once (a bf16 x is used as it is) and kept
+  /// (half the memory) for ∂W; ∂y is rounded once for both ∂x and ∂W; y is written as bf16.
+  /// The same numbers as the fp32 operands at `.bf16` precision, which round inside every
+  /// product, with y rounded once.
   private func linearBF16(
     weight: Tensor, _ w: Tensor, bias: Tensor?, rows: Int, inF: Int, outF: Int
   ) -> Tensor {
     let xb = contiguous(dtype: .bf16)
     let b = bias?.contiguous(dtype: .f32)
-    var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outF])
+    // The result is bf16, as under PyTorch's autocast (see `conv2d`).
+    var out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outF], dtype: .bf16)
     withExtendedLifetime((xb, w, b)) {
       OneDNN.matmul(
-        batch: 1, m: rows, n: outF, k: inF, a: OneDNNOperand(bf16: xb.bf16Pointer),
-        transposeA: false, b: OneDNNOperand(w.floatPointer), transposeB: true, bBatchStride: nil,
-        c: out.floatPointer, bias: b?.floatPointer, accumulate: false, precision: .bf16)
+        m: rows, n: outF, k: inF, a: OneDNNOperand(bf16: xb.bf16Pointer),
+        b: OneDNNOperand(w.floatPointer), transposeB: true, bias: b?.floatPointer,
+        cBF16: out.bf16Pointer)
     }
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in

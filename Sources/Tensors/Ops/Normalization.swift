@@ -12,7 +12,8 @@ extension Tensor {
     precondition(gamma.shape == [C] && beta.shape == [C], "groupNorm: gamma/beta must be [\(C)]")
     let batch = shape[0]
     let pixels = scalarCount / max(batch * C, 1)
-    let x = contiguous(dtype: .f32)
+    // A bf16 x (a bf16 convolution's output) is read as it is and kept so for the backward.
+    let x = contiguous(dtype: dtype)
     let g = gamma.contiguous(dtype: .f32)
     let b = beta.contiguous(dtype: .f32)
     // At bf16 precision the output is stored as bf16: in the U-Net it feeds only convolutions
@@ -22,22 +23,32 @@ extension Tensor {
     var y = Tensor(uninitializedShape: shape, dtype: bf16Output ? .bf16 : .f32)
     let mean = Tensor(uninitializedShape: [batch, groups])
     let rstd = Tensor(uninitializedShape: [batch, groups])
-    NormKernels.groupNormForward(
-      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x.floatPointer,
-      gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
-      y: bf16Output ? nil : y.floatPointer, yBF16: bf16Output ? y.bf16Pointer : nil,
-      mean: mean.floatPointer, rstd: rstd.floatPointer)
+    func forward<X: VectorSource>(_ source: X) {
+      NormKernels.groupNormForward(
+        batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: source,
+        gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
+        y: bf16Output ? nil : y.floatPointer, yBF16: bf16Output ? y.bf16Pointer : nil,
+        mean: mean.floatPointer, rstd: rstd.floatPointer)
+    }
+    if x.dtype == .bf16 { forward(BF16Source(p: x.bf16Pointer)) } else { forward(F32Source(p: x.floatPointer)) }
     let s = shape
     y.node = GradNode.make(self, gamma, beta, op: "groupNorm") { dy, _ in
       let dy = dy.contiguous(dtype: .f32)
       let dx = Tensor(uninitializedShape: s)
       let dg = Tensor(uninitializedShape: [C])
       let db = Tensor(uninitializedShape: [C])
-      NormKernels.groupNormBackward(
-        batch: batch, pixels: pixels, channels: C, groups: groups, x: x.floatPointer,
-        gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
-        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
-        dgamma: dg.floatPointer, dbeta: db.floatPointer)
+      func backward<X: VectorSource>(_ source: X) {
+        NormKernels.groupNormBackward(
+          batch: batch, pixels: pixels, channels: C, groups: groups, x: source,
+          gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
+          rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
+          dgamma: dg.floatPointer, dbeta: db.floatPointer)
+      }
+      if x.dtype == .bf16 {
+        backward(BF16Source(p: x.bf16Pointer))
+      } else {
+        backward(F32Source(p: x.floatPointer))
+      }
       return [dx, dg, db]
     }
     return y

@@ -4,18 +4,26 @@ extension Tensor {
   public func upsampledNearest2x() -> Tensor {
     precondition(rank == 4, "upsampledNearest2x expects NHWC, got \(shape)")
     let (B, H, W, C) = (shape[0], shape[1], shape[2], shape[3])
-    let x = contiguous(dtype: .f32)
-    var y = Tensor(uninitializedShape: [B, 2 * H, 2 * W, C])
-    let (px, py) = (SendablePointer(x.floatPointer), SendablePointer(y.floatPointer))
-    Parallel.forChunks(B * H, chunk: 8) { _, r in
-      for bi in r {
-        let src = px.pointer + bi * W * C
-        let row0 = py.pointer + bi * 2 * (2 * W * C)
-        for j in 0..<W {
-          (row0 + (2 * j) * C).update(from: src + j * C, count: C)
-          (row0 + (2 * j + 1) * C).update(from: src + j * C, count: C)
+    // A bit copy in the input's dtype (bf16 activations stay bf16); rows in bytes.
+    let x = contiguous(dtype: dtype)
+    var y = Tensor(uninitializedShape: [B, 2 * H, 2 * W, C], dtype: dtype)
+    let size = dtype.byteSize
+    let (px, py) = (
+      SendablePointer(x.storage.pointer.assumingMemoryBound(to: UInt8.self) + x.offset * size),
+      SendablePointer(y.storage.pointer.assumingMemoryBound(to: UInt8.self))
+    )
+    let pixel = C * size
+    withExtendedLifetime(x) {
+      Parallel.forChunks(B * H, chunk: 8) { _, r in
+        for bi in r {
+          let src = px.pointer + bi * W * pixel
+          let row0 = py.pointer + bi * 2 * (2 * W * pixel)
+          for j in 0..<W {
+            (row0 + (2 * j) * pixel).update(from: src + j * pixel, count: pixel)
+            (row0 + (2 * j + 1) * pixel).update(from: src + j * pixel, count: pixel)
+          }
+          (row0 + 2 * W * pixel).update(from: row0, count: 2 * W * pixel)
         }
-        (row0 + 2 * W * C).update(from: row0, count: 2 * W * C)
       }
     }
     y.node = GradNode.make(self, op: "upsample") { g in

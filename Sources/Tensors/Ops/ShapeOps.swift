@@ -114,7 +114,9 @@ extension Tensor {
         "concatenate: shape \(t.shape) does not match \(tensors[0].shape) outside axis \(ax)")
       outShape[ax] += t.shape[ax]
     }
-    var out = Tensor(uninitializedShape: outShape)
+    // bf16 parts stay bf16 (a bit copy) when all are; mixed parts are joined in fp32.
+    let allBF16 = tensors.allSatisfy { $0.dtype == .bf16 }
+    var out = Tensor(uninitializedShape: outShape, dtype: allBF16 ? .bf16 : .f32)
     var start = 0
     var sizes: [Int] = []
     for t in tensors {
@@ -131,17 +133,21 @@ extension Tensor {
 
   /// Copies `src` into this dense tensor at offset `start` along `axis` (no autodiff).
   mutating func write(_ src: Tensor, axis: Int, at start: Int) {
-    precondition(isContiguous && dtype == .f32 && offset == 0)
-    let src = src.contiguous(dtype: .f32)
-    // View dims: outer = product before axis, block = src.shape[axis] * inner.
+    precondition(isContiguous && offset == 0)
+    let src = src.contiguous(dtype: dtype)
+    // View dims: outer = product before axis, block = src.shape[axis] * inner; in bytes.
+    let size = dtype.byteSize
     let outer = shape[..<axis].reduce(1, *)
     let inner = shape[(axis + 1)...].reduce(1, *)
-    let block = src.shape[axis] * inner
-    let rowStride = shape[axis] * inner
-    let dst = floatPointer
-    let s = src.floatPointer
-    for o in 0..<outer {
-      (dst + o * rowStride + start * inner).update(from: s + o * block, count: block)
+    let block = src.shape[axis] * inner * size
+    let rowStride = shape[axis] * inner * size
+    let dst = storage.pointer
+    let s = UnsafeRawPointer(src.storage.pointer) + src.offset * size
+    withExtendedLifetime(src) {
+      for o in 0..<outer {
+        (dst + o * rowStride + start * inner * size).copyMemory(
+          from: s + o * block, byteCount: block)
+      }
     }
   }
 

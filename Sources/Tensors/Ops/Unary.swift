@@ -10,11 +10,12 @@ extension Tensor {
   }
 
   /// `mapped` with a kernel type, which the loop inlines (see `ElementwiseKernels.map`).
+  /// The result has the input's dtype (bf16 in, bf16 out, computed in fp32).
   @inline(__always)
   func mapped<F: VectorUnary>(_ f: F) -> Tensor {
-    let x = contiguous(dtype: .f32)
-    let out = Tensor(uninitializedShape: shape)
-    ElementwiseKernels.map(scalarCount, x.floatPointer, out.floatPointer, f)
+    let x = contiguous(dtype: dtype)
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    ElementwiseKernels.map(scalarCount, x.denseOperand, out.denseOperand, f)
     return out
   }
 
@@ -24,15 +25,26 @@ extension Tensor {
     withoutActuallyEscaping(f) { zipped(a, b, ClosureBinary(f: $0)) }
   }
 
-  /// `zipped` with a kernel type, which the loop inlines.
+  /// `zipped` with a kernel type, which the loop inlines. Either input may be bf16; the
+  /// result is bf16 only when both are (`resultDType`).
   @inline(__always)
   static func zipped<F: VectorBinary>(_ a: Tensor, _ b: Tensor, _ f: F) -> Tensor {
     precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
-    let a = a.contiguous(dtype: .f32)
-    let b = b.contiguous(dtype: .f32)
-    let out = Tensor(uninitializedShape: a.shape)
-    ElementwiseKernels.zip(a.scalarCount, a.floatPointer, b.floatPointer, out.floatPointer, f)
+    let a = a.contiguous(dtype: a.dtype)
+    let b = b.contiguous(dtype: b.dtype)
+    let out = Tensor(uninitializedShape: a.shape, dtype: resultDType(a, b))
+    ElementwiseKernels.zip(a.scalarCount, a.denseOperand, b.denseOperand, out.denseOperand, f)
     return out
+  }
+
+  /// The dtype of an element-wise result, as PyTorch promotes: bf16 only when every operand
+  /// with dimensions is bf16 (a rank-0 scalar does not decide); else fp32.
+  static func resultDType(_ a: Tensor, _ b: Tensor) -> DType {
+    switch (a.rank == 0, b.rank == 0) {
+    case (true, false): b.dtype
+    case (false, true): a.dtype
+    default: a.dtype == .bf16 && b.dtype == .bf16 ? .bf16 : .f32
+    }
   }
 
   /// Scalar-at-a-time map for functions without a vector form (erf); no autodiff.

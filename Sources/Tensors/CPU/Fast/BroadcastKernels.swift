@@ -14,34 +14,30 @@ public enum BinaryOp: Sendable {
 }
 
 extension Tensor {
-  /// Element-wise `a op b` with broadcasting; dense fp32 result, no autodiff.
+  /// Element-wise `a op b` with broadcasting, no autodiff. Operands may be bf16 (read as
+  /// they are); the result is bf16 only when both are (`resultDType`), and computed in fp32.
   static func broadcastBinary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
-    let a = a.contiguous(dtype: .f32)
-    let b = b.contiguous(dtype: .f32)
+    let a = a.contiguous(dtype: a.dtype)
+    let b = b.contiguous(dtype: b.dtype)
     let outShape = a.shape == b.shape ? a.shape : ShapeMath.broadcast(a.shape, b.shape)
-    let out = Tensor(uninitializedShape: outShape)
+    let out = Tensor(uninitializedShape: outShape, dtype: resultDType(a, b))
     let n = out.scalarCount
     if n == 0 { return out }
-    let pa = a.floatPointer
-    let pb = b.floatPointer
-    let po = out.floatPointer
-    switch op {
-    case _ where a.shape == b.shape: ElementwiseKernels.zip(n, pa, pb, po, BinaryOpKernel(op: op))
-    default:
-      if b.scalarCount == 1 && outShape == a.shape {
-        let s = Vec8(repeating: pb[0])
-        ElementwiseKernels.map(n, pa, po) { op.apply($0, s) }
-      } else if a.scalarCount == 1 && outShape == b.shape {
-        let s = Vec8(repeating: pa[0])
-        ElementwiseKernels.map(n, pb, po) { op.apply(s, $0) }
-      } else {
-        broadcastGeneral(a, b, out, op)
-      }
+    let (pa, pb, po) = (a.denseOperand, b.denseOperand, out.denseOperand)
+    if a.shape == b.shape {
+      ElementwiseKernels.zip(n, pa, pb, po, BinaryOpKernel(op: op))
+    } else if b.scalarCount == 1 && outShape == a.shape {
+      ElementwiseKernels.map(n, pa, po, BinaryOpRight(op: op, b: Vec8(repeating: pb[0])))
+    } else if a.scalarCount == 1 && outShape == b.shape {
+      ElementwiseKernels.map(n, pb, po, BinaryOpLeft(op: op, a: Vec8(repeating: pa[0])))
+    } else {
+      broadcastGeneral(a, b, out, op)
     }
     return out
   }
 
   /// General broadcast: rows of the innermost dimension, each with stride 0 or 1 per operand.
+  /// A bf16 result row is computed into an fp32 row buffer and rounded from there.
   private static func broadcastGeneral(_ a: Tensor, _ b: Tensor, _ out: Tensor, _ op: BinaryOp) {
     let shape = out.shape
     let rank = shape.count
@@ -51,51 +47,55 @@ extension Tensor {
     let ia = sa[rank - 1]
     let ib = sb[rank - 1]
     let rows = out.scalarCount / inner
-    let pa = SendablePointer(a.floatPointer)
-    let pb = SendablePointer(b.floatPointer)
-    let po = SendablePointer(out.floatPointer)
+    let (pa, pb, po) = (a.denseOperand, b.denseOperand, out.denseOperand)
     let rowsPerChunk = max(1, (1 << 14) / max(inner, 1))
     Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
-      for row in r {
-        // Offsets of this row in a and b from its multi-index.
-        var rem = row
-        var oa = 0
-        var ob = 0
-        for d in stride(from: rank - 2, through: 0, by: -1) {
-          let i = rem % shape[d]
-          rem /= shape[d]
-          oa += i * sa[d]
-          ob += i * sb[d]
-        }
-        let x = pa.pointer + oa
-        let y = pb.pointer + ob
-        let z = po.pointer + row * inner
-        var j = 0
-        if ia == 1 && ib == 1 {
-          while j + 8 <= inner {
-            let va = UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
-            let vb = UnsafeRawPointer(y + j).loadUnaligned(as: Vec8.self)
-            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
-            j += 8
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: po.isBF16 ? inner : 0) { scratch in
+        for row in r {
+          // Offsets of this row in a and b from its multi-index.
+          var rem = row
+          var oa = 0
+          var ob = 0
+          for d in stride(from: rank - 2, through: 0, by: -1) {
+            let i = rem % shape[d]
+            rem /= shape[d]
+            oa += i * sa[d]
+            ob += i * sb[d]
           }
-        } else if ia == 1 && ib == 0 {
-          let vb = Vec8(repeating: y[0])
-          while j + 8 <= inner {
-            let va = UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
-            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
-            j += 8
+          let z: UnsafeMutablePointer<Float>
+          switch po {
+          case .f32(let p): z = p + row * inner
+          case .bf16: z = scratch.baseAddress!
           }
-        } else if ia == 0 && ib == 1 {
-          let va = Vec8(repeating: x[0])
-          while j + 8 <= inner {
-            let vb = UnsafeRawPointer(y + j).loadUnaligned(as: Vec8.self)
-            UnsafeMutableRawPointer(z + j).storeBytes(of: op.apply(va, vb), as: Vec8.self)
-            j += 8
+          var j = 0
+          if ia == 1 && ib == 1 {
+            while j + 8 <= inner {
+              let v = op.apply(pa.load(oa + j), pb.load(ob + j))
+              UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
+              j += 8
+            }
+          } else if ia == 1 && ib == 0 {
+            let vb = Vec8(repeating: pb[ob])
+            while j + 8 <= inner {
+              let v = op.apply(pa.load(oa + j), vb)
+              UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
+              j += 8
+            }
+          } else if ia == 0 && ib == 1 {
+            let va = Vec8(repeating: pa[oa])
+            while j + 8 <= inner {
+              let v = op.apply(va, pb.load(ob + j))
+              UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
+              j += 8
+            }
           }
-        }
-        while j < inner {
-          z[j] = op.apply(Vec8(repeating: x[j * ia]), Vec8(repeating: y[j * ib]))[0]
-          j += 1
+          while j < inner {
+            z[j] = op.apply(Vec8(repeating: pa[oa + j * ia]), Vec8(repeating: pb[ob + j * ib]))[0]
+            j += 1
+          }
+          if case .bf16(let p) = po {
+            BF16Kernels.roundSerial(z, into: p + row * inner, count: inner)
+          }
         }
       }
     }

@@ -193,6 +193,20 @@ struct BinaryOpKernel: VectorBinary {
   @inline(__always) func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8 { op.apply(a, b) }
 }
 
+/// `a op s` for a broadcast scalar s.
+struct BinaryOpRight: VectorUnary {
+  let op: BinaryOp
+  let b: Vec8
+  @inline(__always) func callAsFunction(_ a: Vec8) -> Vec8 { op.apply(a, b) }
+}
+
+/// `s op b` for a broadcast scalar s.
+struct BinaryOpLeft: VectorUnary {
+  let op: BinaryOp
+  let a: Vec8
+  @inline(__always) func callAsFunction(_ b: Vec8) -> Vec8 { op.apply(a, b) }
+}
+
 /// SiLU forward, y = x·σ(x).
 struct SiLUKernel: VectorUnary {
   @inline(__always) func callAsFunction(_ x: Vec8) -> Vec8 { vsilu(x) }

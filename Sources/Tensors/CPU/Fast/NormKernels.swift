@@ -65,28 +65,29 @@ public enum NormKernels {
     rstd: UnsafeMutablePointer<Float>
   ) {
     groupNormForward(
-      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x, gamma: gamma,
-      beta: beta, silu: silu, y: y, yBF16: nil, mean: mean, rstd: rstd)
+      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: F32Source(p: x),
+      gamma: gamma, beta: beta, silu: silu, y: y, yBF16: nil, mean: mean, rstd: rstd)
   }
 
   /// As above, writing y either as fp32 (`y`) or rounded to bf16 (`yBF16`, one of the two
   /// non-nil). The bf16 form rounds each pixel's channels while they are in L1, so the fp32
-  /// result never goes to memory: the bf16 U-Net's convolutions read it as it is.
-  public static func groupNormForward(
+  /// result never goes to memory: the bf16 U-Net's convolutions read it as it is. x may be
+  /// stored as bf16 (`BF16Source`: the bf16 U-Net's convolution outputs), read as it is.
+  static func groupNormForward<X: VectorSource>(
     batch: Int, pixels: Int, channels C: Int, groups: Int, eps: Float,
-    x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
     silu: Bool, y: UnsafeMutablePointer<Float>?, yBF16: UnsafeMutablePointer<UInt16>?,
     mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
   ) {
     precondition((y == nil) != (yBF16 == nil), "groupNormForward: exactly one output")
     let cg = C / groups
-    let (px, pm, pr) = (SendablePointer(x), SendablePointer(mean), SendablePointer(rstd))
+    let (pm, pr) = (SendablePointer(mean), SendablePointer(rstd))
     let py = y.map(SendablePointer.init)
     let py16 = yBF16.map(SendablePointer.init)
     let (pg, pb) = (SendablePointer(gamma), SendablePointer(beta))
     Parallel.forChunks(batch, chunk: 1) { _, r in
       let b = r.lowerBound
-      let xb = UnsafePointer(px.pointer + b * pixels * C)
+      let xb = x.advanced(by: b * pixels * C)
       // Pass 1: per-channel sums of d = x − k_c and of d², shifted by k_c = x at pixel 0
       // (shifted data, Chan, Golub & LeVeque 1983: no cancellation when the mean is far from 0,
       // and one pass over x instead of a mean pass and a deviation pass).
@@ -100,7 +101,7 @@ public enum NormKernels {
             for p in 0..<pixels {
               channelBlocks(C) { c, n in
                 // Lanes past C: loadPartial gives 0 and k is 0-padded, so d = 0 there.
-                let d = loadPartial(xb, p * C + c, n) - load(kp, c)
+                let d = xb.load(p * C + c, n) - load(kp, c)
                 store(load(a1, c) + d, a1, c)
                 store(load(a2, c).addingProduct(d, d), a2, c)
               }
@@ -139,7 +140,7 @@ public enum NormKernels {
               // fp32: straight into y; bf16: into a one-pixel row, rounded below.
               let out = py.map { $0.pointer + (b * pixels + p) * C } ?? rowBuffer.baseAddress!
               channelBlocks(C) { c, n in
-                var z = load(sh, c).addingProduct(loadPartial(xb, p * C + c, n), load(sc, c))
+                var z = load(sh, c).addingProduct(xb.load(p * C + c, n), load(sc, c))
                 if silu { z = vsilu(z) }
                 storePartial(z, out, c, n)
               }
@@ -165,11 +166,25 @@ public enum NormKernels {
     dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
     dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
   ) {
+    groupNormBackward(
+      batch: batch, pixels: pixels, channels: C, groups: groups, x: F32Source(p: x),
+      gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx,
+      dgamma: dgamma, dbeta: dbeta)
+  }
+
+  /// As above with x stored as fp32 or bf16 (`VectorSource`).
+  static func groupNormBackward<X: VectorSource>(
+    batch: Int, pixels: Int, channels C: Int, groups: Int,
+    x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    silu: Bool, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
+  ) {
     let cg = C / groups
     let stride = C + 8
     var partG = [Float](repeating: 0, count: batch * stride)
     var partB = [Float](repeating: 0, count: batch * stride)
-    let (px, pdy, pdx) = (SendablePointer(x), SendablePointer(dy), SendablePointer(dx))
+    let (pdy, pdx) = (SendablePointer(dy), SendablePointer(dx))
     let (pg, pbeta, pm, pr) = (
       SendablePointer(gamma), SendablePointer(beta), SendablePointer(mean), SendablePointer(rstd)
     )
@@ -179,7 +194,7 @@ public enum NormKernels {
         Parallel.forChunks(batch, chunk: 1) { _, r in
           let b = r.lowerBound
           let base = b * pixels * C
-          let xb = UnsafePointer(px.pointer + base)
+          let xb = x.advanced(by: base)
           let dyb = UnsafePointer(pdy.pointer + base)
           let dxb = pdx.pointer + base
           let sumDzXhat = ppg.pointer + b * stride
@@ -196,7 +211,7 @@ public enum NormKernels {
                     m.baseAddress!, s.baseAddress!, gm.baseAddress!, bt.baseAddress!
                   )
                   @inline(__always) func dzAndXhat(_ p: Int, _ c: Int, _ n: Int) -> (Vec8, Vec8) {
-                    let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
+                    let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
                     var dz = loadPartial(dyb, p * C + c, n)
                     if silu {
                       let z = load(bt, c).addingProduct(xhat, load(gm, c))
@@ -231,7 +246,7 @@ public enum NormKernels {
                       for p in 0..<pixels {
                         channelBlocks(C) { c, n in
                           let dz = loadPartial(dxb, p * C + c, n)
-                          let xhat = (loadPartial(xb, p * C + c, n) - load(m, c)) * load(s, c)
+                          let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
                           let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
                           storePartial(v, dxb, p * C + c, n)
                         }

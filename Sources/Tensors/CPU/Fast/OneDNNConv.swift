@@ -135,10 +135,11 @@ extension OneDNN {
     let xDims = [g.batch, g.inChannels, g.height, g.width]
     let yDims = [g.batch, g.outChannels, g.outHeight, g.outWidth]
     let wDims = [g.outChannels, g.inChannels, g.kernelH, g.kernelW]
-    // Operands the caller passes (x, dy) and results it receives (y, dx, always fp32).
+    // Operands the caller passes (x, dy) and results it receives (y: bf16 with bf16 operands,
+    // else fp32; dx, dw: fp32).
     let xUser = oneDNNDesc(xDims, operandType, dnnl_nhwc)
     let dyUser = oneDNNDesc(yDims, operandType, dnnl_nhwc)
-    let yUser = oneDNNDesc(yDims, dnnl_f32, dnnl_nhwc)
+    let yUser = oneDNNDesc(yDims, operandType, dnnl_nhwc)
     let dxUser = oneDNNDesc(xDims, dnnl_f32, dnnl_nhwc)
     let wUser = oneDNNDesc(wDims, dnnl_f32, dnnl_ohwi)
     var xCompute = oneDNNDesc(xDims, type, dnnl_nhwc)

@@ -6,13 +6,15 @@ import CDNNL
 /// (forward, backward-weights) and its dy twice (backward-data, backward-weights), each a full
 /// pass over the tensor, and every plan keeps its own bf16 buffers for them. Here the caller
 /// rounds each tensor once (``BF16Kernels``) and may keep the half-size bf16 x for the
-/// backward pass instead of the fp32 one. Weights, bias and results stay fp32. The numbers are
-/// those of the fp32 entry points with `.bf16` precision: the same roundings, the same kernels.
+/// backward pass instead of the fp32 one. The forward result is bf16 (autocast's activations);
+/// weights, bias and gradients stay fp32. The numbers are those of the fp32 entry points with
+/// `.bf16` precision (the same roundings, the same kernels), the forward result rounded once.
 extension OneDNN {
-  /// y = conv(x, w) + bias with `input` in bf16. Overwrites `output` (`[N, OH, OW, O]`, fp32).
+  /// y = conv(x, w) + bias with `input` in bf16. Overwrites `output` (`[N, OH, OW, O]`, bf16:
+  /// accumulated in fp32, rounded to nearest even once, as PyTorch's autocast writes it).
   public static func conv2dForward(
     _ g: Conv2dGeometry, inputBF16 input: UnsafePointer<UInt16>, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    bias: UnsafePointer<Float>?, outputBF16 output: UnsafeMutablePointer<UInt16>
   ) {
     let key = OneDNNPlanKey.conv(
       g, .forward, .bf16, withBias: bias != nil, weights: convWeightsFormat, bf16Operands: true)
@@ -22,10 +24,12 @@ extension OneDNN {
       ]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildConv($0, key) }) { return }
     let x = OneDNNWidenedCopy(input, count: g.inputCount)
+    let y = UnsafeMutablePointer<Float>.allocate(capacity: g.outputCount)
+    defer { y.deallocate() }
     withExtendedLifetime(x) {
-      conv2dForward(
-        g, input: x.pointer, weight: weight, bias: bias, output: output, precision: .bf16)
+      conv2dForward(g, input: x.pointer, weight: weight, bias: bias, output: y, precision: .bf16)
     }
+    BF16Kernels.round(y, into: output, count: g.outputCount)
   }
 
   /// dx = conv_transpose(dy, w) with `gradOutput` in bf16. Overwrites `gradInput` (fp32).

@@ -8,6 +8,8 @@ struct OneDNNMatmulShape: Hashable, Sendable {
   var withBias, accumulate: Bool
   /// The operands arrive as bf16 (already rounded) instead of fp32.
   var aBF16 = false, bBF16 = false
+  /// C leaves as bf16 (rounded once from the fp32 accumulator), not fp32.
+  var cBF16 = false
 }
 
 /// One operand of a product: fp32, or bf16 bits (the bf16 training path rounds activations
@@ -67,8 +69,8 @@ extension OneDNN {
       let run = {
         matmulDirect(
           batch: batch, m: m, n: n, k: k, a: a, transposeA: transposeA, b: b,
-          transposeB: transposeB, bBatchStride: bBatchStride, c: c, bias: bias,
-          accumulate: accumulate, precision: precision)
+          transposeB: transposeB, bBatchStride: bBatchStride, c: UnsafeMutableRawPointer(c),
+          cBF16: false, bias: bias, accumulate: accumulate, precision: precision)
       }
       // Small outputs are where gemm splits K across threads: run those on one thread.
       if k > smallK && m * n < 1 << 16, let omp = OpenMP.shared {
@@ -91,6 +93,19 @@ extension OneDNN {
     }
   }
 
+  /// C = A · op(B) (+ bias) for a linear layer at bf16: A and B as given, C written as bf16
+  /// (`[m, n]`, rounded once from the fp32 accumulator, as PyTorch's autocast writes it). One
+  /// batch; K is the layer's input width, never split.
+  public static func matmul(
+    m: Int, n: Int, k: Int, a: OneDNNOperand, b: OneDNNOperand, transposeB: Bool,
+    bias: UnsafePointer<Float>?, cBF16 c: UnsafeMutablePointer<UInt16>
+  ) {
+    matmulDirect(
+      batch: 1, m: m, n: n, k: k, a: a, transposeA: false, b: b, transposeB: transposeB,
+      bBatchStride: nil, c: UnsafeMutableRawPointer(c), cBF16: true, bias: bias,
+      accumulate: false, precision: .bf16)
+  }
+
   /// K per chunk of a deterministic weight-gradient product (rows of the batch).
   static let kChunk = 1024
   /// Longer sums than this over a small output run on one thread.
@@ -98,14 +113,15 @@ extension OneDNN {
 
   /// C[b] = op(A[b]) · op(B[b]) (+ bias[n]) (+ C[b] if accumulate). Row-major; op = transpose
   /// when flagged. A is [batch, M, K] (or [batch, K, M] if transposeA); B is [batch, K, N]
-  /// (or [batch, N, K]); C is [batch, M, N]. `bBatchStride`: elements between consecutive
-  /// B matrices; nil = packed (`k·n`); 0 = B is shared across the batch (weights).
+  /// (or [batch, N, K]); C is [batch, M, N], fp32 or (`cBF16`) bf16. `bBatchStride`: elements
+  /// between consecutive B matrices; nil = packed (`k·n`); 0 = B is shared across the batch.
   static func matmulDirect(
     batch: Int, m: Int, n: Int, k: Int, a: OneDNNOperand, transposeA: Bool,
     b: OneDNNOperand, transposeB: Bool, bBatchStride: Int?,
-    c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
+    c: UnsafeMutableRawPointer, cBF16: Bool, bias: UnsafePointer<Float>?, accumulate: Bool,
     precision: Precision
   ) {
+    precondition(!cBF16 || (precision == .bf16 && !accumulate), "OneDNN.matmul: bf16 C")
     precondition(
       batch > 0 && m > 0 && n > 0 && k > 0,
       "OneDNN.matmul: sizes must be positive (batch \(batch) m \(m) n \(n) k \(k))")
@@ -114,23 +130,27 @@ extension OneDNN {
     let shape = OneDNNMatmulShape(
       batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
       bBatchStride: stride, withBias: bias != nil, accumulate: accumulate, aBF16: a.isBF16,
-      bBF16: b.isBF16)
+      bBF16: b.isBF16, cBF16: cBF16)
     let key = OneDNNPlanKey.matmul(shape, precision)
     let pointers =
       [UnsafeMutableRawPointer(mutating: a.pointer), UnsafeMutableRawPointer(mutating: b.pointer)]
-      + (bias.map { [oneDNNRaw($0)] } ?? []) + [oneDNNRaw(c)]
+      + (bias.map { [oneDNNRaw($0)] } ?? []) + [c]
     if OneDNNRuntime.shared.run(key, pointers, build: { buildMatmul($0, key) }) {
       return
     }
-    // bf16 without a usable oneDNN kernel: round the operands, run fp32.
+    // bf16 without a usable oneDNN kernel: round the operands, run fp32 (then round C).
     let ra = OneDNNBF16Copy(a, count: batch * m * k)
     let rb = OneDNNBF16Copy(b, count: (batch - 1) * stride + k * n)
+    let count = batch * m * n
+    let c32 = cBF16 ? .allocate(capacity: count) : c.assumingMemoryBound(to: Float.self)
+    defer { if cBF16 { c32.deallocate() } }
     withExtendedLifetime((ra, rb)) {
       matmul(
         batch: batch, m: m, n: n, k: k, a: ra.pointer, transposeA: transposeA, b: rb.pointer,
-        transposeB: transposeB, bBatchStride: stride, c: c, bias: bias, accumulate: accumulate,
+        transposeB: transposeB, bBatchStride: stride, c: c32, bias: bias, accumulate: accumulate,
         precision: .f32)
     }
+    if cBF16 { BF16Kernels.round(c32, into: c.assumingMemoryBound(to: UInt16.self), count: count) }
   }
 
   /// Implementation names oneDNN runs for a product (reorders included).
@@ -168,7 +188,7 @@ extension OneDNN {
     if precision == .f32 || s.bBF16 { bCompute = bUser }
     let biasDesc = oneDNNDesc([1, 1, s.n], dnnl_f32, dnnl_abc)
     var biasOrNone = s.withBias ? biasDesc : dnnl_memory_desc_t()
-    var cDesc = oneDNNDesc([s.batch, s.m, s.n], dnnl_f32, dnnl_abc)
+    var cDesc = oneDNNDesc([s.batch, s.m, s.n], s.cBF16 ? dnnl_bf16 : dnnl_f32, dnnl_abc)
 
     var desc = dnnl_matmul_desc_t()
     oneDNNCheck(

@@ -84,7 +84,8 @@ final class OneDNNRuntime: Sendable {
 
 /// What a plan computes; equal keys share one set of primitives.
 enum OneDNNPlanKey: Hashable, Sendable {
-  /// `bf16Operands`: the activation operands (x, dy) arrive as bf16; results are fp32.
+  /// `bf16Operands`: the activation operands (x, dy) arrive as bf16 and the forward result
+  /// leaves as bf16; gradients are fp32.
   case conv(
     Conv2dGeometry, OneDNNConvDirection, Precision, withBias: Bool, weights: OneDNNWeightsFormat,
     bf16Operands: Bool = false)

@@ -1,0 +1,104 @@
+import Testing
+
+@testable import Tensors
+
+/// Element-wise ops, norms and copies on bf16 activations (what bf16 convolutions and linear
+/// layers return). Each reads bf16 as it is and computes in fp32, so its result must equal, bit
+/// for bit, the fp32 op on the widened values: rounded once when the result is bf16 (every
+/// tensor operand bf16), as it is when the result is fp32 (a fp32 operand takes part).
+/// Sizes cover the 8-lane tails, several rounding blocks (4096 values) and several threads'
+/// chunks (32 Ki values).
+@Suite(.precision(.f32)) struct BF16ActivationTests {
+  static func normals(_ shape: [Int], seed: UInt64) -> Tensor {
+    var stream = RandomStream(seed: seed, name: "bf16-activations")
+    return Tensor.randomNormal(shape, stream: &stream)
+  }
+
+  /// A bf16 tensor and its exact fp32 widening.
+  static func pair(_ shape: [Int], seed: UInt64) -> (bf16: Tensor, f32: Tensor) {
+    let b = normals(shape, seed: seed).converted(to: .bf16)
+    return (b, b.converted(to: .f32))
+  }
+
+  static func rounded(_ t: Tensor) -> [Float] { t.scalars.map(roundedToBF16) }
+
+  @Test(arguments: [[13], [3, 5, 7, 8], [2, 101, 211]])
+  func binaryOps(_ shape: [Int]) {
+    let a = Self.pair(shape, seed: 1)
+    let b = Self.pair(shape, seed: 2)
+    let f = Self.normals(shape, seed: 3)
+    for op in [BinaryOp.add, .sub, .mul, .div] {
+      let both = Tensor.binary(a.bf16, b.bf16, op)
+      #expect(both.dtype == .bf16, "\(op)")
+      #expect(both.scalars == Self.rounded(Tensor.binary(a.f32, b.f32, op)), "\(op)")
+      let mixed = Tensor.binary(a.bf16, f, op)
+      #expect(mixed.dtype == .f32, "\(op)")
+      #expect(mixed.scalars == Tensor.binary(a.f32, f, op).scalars, "\(op)")
+      let scalar = Tensor.binary(a.bf16, Tensor(Float(1.5)), op)
+      #expect(scalar.dtype == .bf16, "\(op)")
+      #expect(scalar.scalars == Self.rounded(Tensor.binary(a.f32, Tensor(Float(1.5)), op)))
+    }
+  }
+
+  /// The ResNet block's time-embedding add: [B, H, W, C] + [B, 1, 1, C], C with a tail.
+  @Test(arguments: [8, 13])
+  func broadcastRows(channels c: Int) {
+    let x = Self.pair([3, 5, 4, c], seed: 4)
+    let t = Self.pair([3, 1, 1, c], seed: 5)
+    let sum = x.bf16 + t.bf16
+    #expect(sum.dtype == .bf16)
+    #expect(sum.scalars == Self.rounded(x.f32 + t.f32))
+    let tf = Self.normals([3, 1, 1, c], seed: 6)
+    #expect((x.bf16 + tf).scalars == (x.f32 + tf).scalars)
+    #expect((tf - x.bf16).scalars == (tf - x.f32).scalars)
+  }
+
+  @Test func siluForwardAndGradient() {
+    let x = Self.pair([5, 9001], seed: 7)
+    let xb = x.bf16.requiringGrad()
+    let xf = x.f32.requiringGrad()
+    let yb = xb.silu()
+    let yf = xf.silu()
+    #expect(yb.dtype == .bf16)
+    #expect(yb.scalars == Self.rounded(yf))
+    let seed = Self.normals(yb.shape, seed: 8)
+    yb.backward(seed: seed)
+    yf.backward(seed: seed)
+    #expect(xb.grad?.dtype == .f32)
+    #expect(xb.grad?.scalars == xf.grad?.scalars)
+  }
+
+  @Test func concatAndUpsampleKeepBF16() {
+    let a = Self.pair([2, 3, 4, 5], seed: 9)
+    let b = Self.pair([2, 3, 4, 3], seed: 10)
+    let joined = Tensor.concatenate([a.bf16, b.bf16], axis: 3)
+    #expect(joined.dtype == .bf16)
+    #expect(joined.scalars == Tensor.concatenate([a.f32, b.f32], axis: 3).scalars)
+    let mixed = Tensor.concatenate([a.bf16, b.f32], axis: 3)
+    #expect(mixed.dtype == .f32)
+    #expect(mixed.scalars == joined.scalars)
+    let up = a.bf16.upsampledNearest2x()
+    #expect(up.dtype == .bf16)
+    #expect(up.scalars == a.f32.upsampledNearest2x().scalars)
+  }
+
+  /// GroupNorm(+SiLU) reads a bf16 x as it is: forward and all gradients equal those of the
+  /// widened fp32 x (the fp32 output here: at f32 precision).
+  @Test(arguments: [12, 32])
+  func groupNormReadsBF16(channels c: Int) {
+    let x = Self.pair([2, 6, 5, c], seed: 11)
+    let gamma = Self.normals([c], seed: 12) * 0.5 + 1
+    let beta = Self.normals([c], seed: 13) * 0.25
+    let xb = x.bf16.requiringGrad()
+    let xf = x.f32.requiringGrad()
+    let (gb, gf) = (gamma.requiringGrad(), gamma.requiringGrad())
+    let yb = xb.groupNorm(groups: 4, gamma: gb, beta: beta, silu: true)
+    let yf = xf.groupNorm(groups: 4, gamma: gf, beta: beta, silu: true)
+    #expect(yb.scalars == yf.scalars)
+    let seed = Self.normals(yb.shape, seed: 14)
+    yb.backward(seed: seed)
+    yf.backward(seed: seed)
+    #expect(xb.grad?.scalars == xf.grad?.scalars)
+    #expect(gb.grad?.scalars == gf.grad?.scalars)
+  }
+}
