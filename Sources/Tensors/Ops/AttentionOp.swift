@@ -26,9 +26,17 @@ extension Tensor {
     precondition(HD % heads == 0, "attention: \(HD) channels not divisible by \(heads) heads")
     let g = AttentionGeometry(
       batch: B, heads: heads, queryLength: Lq, keyLength: Lk, headDim: HD / heads, scale: scale)
-    let q = query.contiguous(dtype: .f32)
-    let k = key.contiguous(dtype: .f32)
-    let v = value.contiguous(dtype: .f32)
+    // At bf16 precision the products take bf16 operands (fp32 sums, fp32 softmax), as the
+    // convolutions and linear layers do: q, k, v are used as bf16 (the bf16 projections' outputs
+    // as they are, fp32 ones rounded once) and kept so for the backward; no fp32 copy is made.
+    let useBF16 = ComputePrecision.current == .bf16 && AttentionKernels.bf16Available
+    let dt: DType = useBF16 ? .bf16 : .f32
+    let (q, k, v) = (
+      query.contiguous(dtype: dt), key.contiguous(dtype: dt), value.contiguous(dtype: dt)
+    )
+    // Pointers into q, k, v, which the backward closure keeps alive (it captures them).
+    let (q32, k32, v32) =
+      useBF16 ? (nil, nil, nil) : (q.floatPointer, k.floatPointer, v.floatPointer)
     var mask: [UInt8]? = nil
     if let keyMask {
       precondition(keyMask.shape == [B, Lk], "attention: keyMask \(keyMask.shape) ≠ [\(B), \(Lk)]")
@@ -37,37 +45,34 @@ extension Tensor {
     var out = Tensor(uninitializedShape: [B, Lq, HD])
     let lse = Tensor(uninitializedShape: [B, heads, Lq])
     FLOPCounter.add(g.flops)
-    // At bf16 precision the products take bf16 operands (fp32 sums, fp32 softmax), as the
-    // convolutions and linear layers do; the rounded q, k, v are kept for the backward.
-    let rounded =
-      ComputePrecision.current == .bf16 && AttentionKernels.bf16Available
-      ? (q.contiguous(dtype: .bf16), k.contiguous(dtype: .bf16), v.contiguous(dtype: .bf16))
-      : nil
     func bf16Inputs(gradOut: Tensor? = nil) -> AttentionBF16Inputs? {
-      rounded.map {
-        AttentionBF16Inputs(
-          q: $0.0.bf16Pointer, k: $0.1.bf16Pointer, v: $0.2.bf16Pointer,
-          gradOut: gradOut.map { UnsafePointer($0.bf16Pointer) })
-      }
+      guard useBF16 else { return nil }
+      return AttentionBF16Inputs(
+        q: q.bf16Pointer, k: k.bf16Pointer, v: v.bf16Pointer,
+        gradOut: gradOut.map { UnsafePointer($0.bf16Pointer) })
     }
-    withOptionalPointer(mask) { m in
-      AttentionKernels.forward(
-        g, q: q.floatPointer, k: k.floatPointer, v: v.floatPointer, keyMask: m,
-        out: out.floatPointer, logsumexp: lse.floatPointer, bf16: bf16Inputs())
+    withExtendedLifetime((q, k, v)) {
+      withOptionalPointer(mask) { m in
+        AttentionKernels.forward(
+          g, q: q32, k: k32, v: v32, keyMask: m,
+          out: out.floatPointer, logsumexp: lse.floatPointer, bf16: bf16Inputs())
+      }
     }
     let saved = out
     out.node = GradNode.make(query, key, value, op: "attention") { dout, _ in
       let dout = dout.contiguous(dtype: .f32)
-      let dout16 = rounded == nil ? nil : dout.contiguous(dtype: .bf16)
+      let dout16 = useBF16 ? dout.contiguous(dtype: .bf16) : nil
       let dq = Tensor(uninitializedShape: q.shape)
       let dk = Tensor(uninitializedShape: k.shape)
       let dv = Tensor(uninitializedShape: v.shape)
-      withOptionalPointer(mask) { m in
-        AttentionKernels.backward(
-          g, q: q.floatPointer, k: k.floatPointer, v: v.floatPointer, keyMask: m,
-          out: saved.floatPointer, logsumexp: lse.floatPointer, gradOut: dout.floatPointer,
-          gradQ: dq.floatPointer, gradK: dk.floatPointer, gradV: dv.floatPointer,
-          bf16: bf16Inputs(gradOut: dout16))
+      withExtendedLifetime((q, k, v)) {
+        withOptionalPointer(mask) { m in
+          AttentionKernels.backward(
+            g, q: q32, k: k32, v: v32, keyMask: m,
+            out: saved.floatPointer, logsumexp: lse.floatPointer, gradOut: dout.floatPointer,
+            gradQ: dq.floatPointer, gradK: dk.floatPointer, gradV: dv.floatPointer,
+            bf16: bf16Inputs(gradOut: dout16))
+        }
       }
       return [dq, dk, dv]
     }

@@ -16,8 +16,8 @@ extension AttentionKernels {
   /// Parallel over (batch, head) only, so that dK and dV are each summed over the chunks by one
   /// work item in a fixed order. Overwrites gradQ, gradK and gradV.
   public static func backward(
-    _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-    v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafePointer<Float>,
+    _ g: AttentionGeometry, q: UnsafePointer<Float>?, k: UnsafePointer<Float>?,
+    v: UnsafePointer<Float>?, keyMask: UnsafePointer<UInt8>?, out: UnsafePointer<Float>,
     logsumexp: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,
     gradQ: UnsafeMutablePointer<Float>, gradK: UnsafeMutablePointer<Float>,
     gradV: UnsafeMutablePointer<Float>, bf16: AttentionBF16Inputs? = nil
@@ -25,6 +25,7 @@ extension AttentionKernels {
     precondition(
       bf16 == nil || (bf16Available && bf16?.gradOut != nil),
       "AttentionKernels.backward: bf16 needs the gemm and gradOut")
+    precondition(bf16 != nil || (q != nil && k != nil && v != nil), "AttentionKernels: no q, k, v")
     let io = AttentionGradientPointers(
       q: q, k: k, v: v, keyMask: keyMask, out: out, logsumexp: logsumexp, gradOut: gradOut,
       gradQ: gradQ, gradK: gradK, gradV: gradV, bf16: bf16)
@@ -151,9 +152,10 @@ extension AttentionKernels {
 
 /// The caller's buffers for the backward, carried into concurrent work items.
 struct AttentionGradientPointers: @unchecked Sendable {
-  var q: UnsafePointer<Float>
-  var k: UnsafePointer<Float>
-  var v: UnsafePointer<Float>
+  /// fp32 q, k, v: nil on the bf16 path, which reads only the bf16 copies.
+  var q: UnsafePointer<Float>?
+  var k: UnsafePointer<Float>?
+  var v: UnsafePointer<Float>?
   var keyMask: UnsafePointer<UInt8>?
   var out: UnsafePointer<Float>
   var logsumexp: UnsafePointer<Float>
@@ -166,7 +168,7 @@ struct AttentionGradientPointers: @unchecked Sendable {
   /// q, k, v and gradOut of head (b, h) as product operands: the bf16 copies when given.
   func operands(qBase: Int, kBase: Int) -> (AttnOperand, AttnOperand, AttnOperand, AttnOperand) {
     guard let bf16, let gradOut16 = bf16.gradOut else {
-      return (.f32(q + qBase), .f32(k + kBase), .f32(v + kBase), .f32(gradOut + qBase))
+      return (.f32(q! + qBase), .f32(k! + kBase), .f32(v! + kBase), .f32(gradOut + qBase))
     }
     return (
       .bf16(bf16.q + qBase), .bf16(bf16.k + kBase), .bf16(bf16.v + kBase),

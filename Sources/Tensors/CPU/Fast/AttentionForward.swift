@@ -56,14 +56,15 @@ public enum AttentionKernels {
   /// P = exp(S − m), l = Σ P; out = P V / l and logsumexp = m + log l (saved for backward).
   ///
   /// `bf16`: bf16 copies of q, k and v (see `AttentionBF16Inputs`); then both products take
-  /// bf16 operands (P rounded to bf16 for P V) with fp32 sums, as PyTorch's bf16 attention.
-  /// The softmax stays fp32.
+  /// bf16 operands (P rounded to bf16 for P V) with fp32 sums, as PyTorch's bf16 attention,
+  /// and the fp32 q, k, v may be nil. The softmax stays fp32.
   public static func forward(
-    _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-    v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafeMutablePointer<Float>,
+    _ g: AttentionGeometry, q: UnsafePointer<Float>?, k: UnsafePointer<Float>?,
+    v: UnsafePointer<Float>?, keyMask: UnsafePointer<UInt8>?, out: UnsafeMutablePointer<Float>,
     logsumexp: UnsafeMutablePointer<Float>, bf16: AttentionBF16Inputs? = nil
   ) {
     precondition(bf16 == nil || bf16Available, "AttentionKernels: no bf16 gemm here")
+    precondition(bf16 != nil || (q != nil && k != nil && v != nil), "AttentionKernels: no q, k, v")
     let pairs = g.batch * g.heads
     guard pairs > 0, g.queryLength > 0 else { return }
     let rowsPerChunk = min(g.queryLength, chunkRows(keys: attnRoundUp(g.keyLength, 8)))
@@ -177,9 +178,10 @@ public struct AttentionBF16Inputs: @unchecked Sendable {
 
 /// The caller's buffers, carried into concurrent work items (each item writes disjoint rows).
 struct AttentionPointers: @unchecked Sendable {
-  var q: UnsafePointer<Float>
-  var k: UnsafePointer<Float>
-  var v: UnsafePointer<Float>
+  /// fp32 q, k, v: nil on the bf16 path, which reads only the bf16 copies.
+  var q: UnsafePointer<Float>?
+  var k: UnsafePointer<Float>?
+  var v: UnsafePointer<Float>?
   var keyMask: UnsafePointer<UInt8>?
   var out: UnsafeMutablePointer<Float>
   var logsumexp: UnsafeMutablePointer<Float>
@@ -187,7 +189,7 @@ struct AttentionPointers: @unchecked Sendable {
 
   /// q, k, v as product operands: the bf16 copies when given.
   var operands: (AttnOperand, AttnOperand, AttnOperand) {
-    guard let bf16 else { return (.f32(q), .f32(k), .f32(v)) }
+    guard let bf16 else { return (.f32(q!), .f32(k!), .f32(v!)) }
     return (.bf16(bf16.q), .bf16(bf16.k), .bf16(bf16.v))
   }
 }
