@@ -123,7 +123,11 @@ struct BenchOpsCommand: ParsableCommand {
     }
     for precision in precisions {
       for c in cases {
-        if precision == .bf16 && c.flops == nil { continue }
+        // Memory-bound ops at bf16 take bf16 activations (what the bf16 products write), as
+        // the peer script's bf16 tensors; their [C] parameters stay fp32. Gradients are fp32.
+        let c =
+          precision == .bf16 && c.flops == nil
+          ? c.with(inputs: c.inputs.map { $0.rank > 1 ? $0.converted(to: .bf16) : $0 }) : c
         for (direction, ms) in c.measure(precision: precision, warmup: warmup, repeats: repeats) {
           let passes = direction == "fwd" ? 1.0 : direction == "bwd" ? 2.0 : 3.0
           let gflops = c.flops.map { $0 * passes / (ms * 1e6) }
@@ -172,6 +176,11 @@ struct BenchCase {
     self.flops = flops
     self.inputs = inputs
     self.body = body
+  }
+
+  /// The same case on other inputs.
+  func with(inputs: [Tensor]) -> BenchCase {
+    BenchCase(op: op, shape: shape, flops: flops, inputs: inputs, body)
   }
 
   static func median(_ warmup: Int, _ repeats: Int, _ f: () -> Void) -> Double {

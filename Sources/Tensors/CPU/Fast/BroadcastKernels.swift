@@ -47,7 +47,27 @@ extension Tensor {
     let ia = sa[rank - 1]
     let ib = sb[rank - 1]
     let rows = out.scalarCount / inner
-    let (pa, pb, po) = (a.denseOperand, b.denseOperand, out.denseOperand)
+    let po = out.denseOperand
+    let geometry = (shape, sa, sb, inner, ia, ib, rows)
+    switch (a.denseOperand, b.denseOperand) {
+    case (.f32(let x), .f32(let y)):
+      broadcastRows(geometry, F32Source(p: x), F32Source(p: y), po, op)
+    case (.f32(let x), .bf16(let y)):
+      broadcastRows(geometry, F32Source(p: x), BF16Source(p: y), po, op)
+    case (.bf16(let x), .f32(let y)):
+      broadcastRows(geometry, BF16Source(p: x), F32Source(p: y), po, op)
+    case (.bf16(let x), .bf16(let y)):
+      broadcastRows(geometry, BF16Source(p: x), BF16Source(p: y), po, op)
+    }
+  }
+
+  /// `broadcastGeneral`'s loop, specialised per pair of operand dtypes.
+  private static func broadcastRows<A: VectorSource, B: VectorSource>(
+    _ geometry: ([Int], [Int], [Int], Int, Int, Int, Int), _ pa: A, _ pb: B,
+    _ po: DenseOperand, _ op: BinaryOp
+  ) {
+    let (shape, sa, sb, inner, ia, ib, rows) = geometry
+    let rank = shape.count
     let rowsPerChunk = max(1, (1 << 14) / max(inner, 1))
     Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: po.isBF16 ? inner : 0) { scratch in
@@ -70,21 +90,21 @@ extension Tensor {
           var j = 0
           if ia == 1 && ib == 1 {
             while j + 8 <= inner {
-              let v = op.apply(pa.load(oa + j), pb.load(ob + j))
+              let v = op.apply(pa.load8(oa + j), pb.load8(ob + j))
               UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
               j += 8
             }
           } else if ia == 1 && ib == 0 {
             let vb = Vec8(repeating: pb[ob])
             while j + 8 <= inner {
-              let v = op.apply(pa.load(oa + j), vb)
+              let v = op.apply(pa.load8(oa + j), vb)
               UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
               j += 8
             }
           } else if ia == 0 && ib == 1 {
             let va = Vec8(repeating: pa[oa])
             while j + 8 <= inner {
-              let v = op.apply(va, pb.load(ob + j))
+              let v = op.apply(va, pb.load8(ob + j))
               UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: Vec8.self)
               j += 8
             }

@@ -73,6 +73,10 @@ public enum NormKernels {
   /// non-nil). The bf16 form rounds each pixel's channels while they are in L1, so the fp32
   /// result never goes to memory: the bf16 U-Net's convolutions read it as it is. x may be
   /// stored as bf16 (`BF16Source`: the bf16 U-Net's convolution outputs), read as it is.
+  /// Inlined into each caller, which passes a concrete source: in a specialised generic body
+  /// the per-block closures stayed calls (measured: bf16 input 4.9 ms against 3.3 ms fp32 for
+  /// B32 C64 64x64).
+  @inline(__always)
   static func groupNormForward<X: VectorSource>(
     batch: Int, pixels: Int, channels C: Int, groups: Int, eps: Float,
     x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
@@ -172,7 +176,8 @@ public enum NormKernels {
       dgamma: dgamma, dbeta: dbeta)
   }
 
-  /// As above with x stored as fp32 or bf16 (`VectorSource`).
+  /// As above with x stored as fp32 or bf16 (`VectorSource`); inlined as the forward.
+  @inline(__always)
   static func groupNormBackward<X: VectorSource>(
     batch: Int, pixels: Int, channels C: Int, groups: Int,
     x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
