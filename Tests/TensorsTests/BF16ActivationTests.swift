@@ -101,4 +101,52 @@ import Testing
     #expect(xb.grad?.scalars == xf.grad?.scalars)
     #expect(gb.grad?.scalars == gf.grad?.scalars)
   }
+
+  /// LayerNorm and GEGLU widen a bf16 row into an fp32 buffer: the same numbers as on the
+  /// widened fp32 input, forward and backward (widths with and without an 8-lane tail).
+  @Test(arguments: [20, 64])
+  func rowKernelsReadBF16(width d: Int) {
+    let x = Self.pair([3, 7, d], seed: 15)
+    let gamma = Self.normals([d], seed: 16)
+    let beta = Self.normals([d], seed: 17)
+    let seed = Self.normals([3, 7, d], seed: 18)
+    let (xb, xf) = (x.bf16.requiringGrad(), x.f32.requiringGrad())
+    let yb = xb.layerNorm(gamma: gamma, beta: beta)
+    let yf = xf.layerNorm(gamma: gamma, beta: beta)
+    #expect(yb.scalars == yf.scalars)
+    yb.backward(seed: seed)
+    yf.backward(seed: seed)
+    #expect(xb.grad?.scalars == xf.grad?.scalars)
+
+    let (hb, hf) = (x.bf16.requiringGrad(), x.f32.requiringGrad())
+    let gb = hb.geglu()
+    let gf = hf.geglu()
+    #expect(gb.scalars == gf.scalars)
+    let gSeed = Self.normals(gb.shape, seed: 19)
+    gb.backward(seed: gSeed)
+    gf.backward(seed: gSeed)
+    #expect(hb.grad?.scalars == hf.grad?.scalars)
+  }
+
+  /// The in-register rounding against the scalar `bf16Bits` on the edge cases: ties (to even),
+  /// carries into the exponent and to infinity, subnormals, ±0, ±∞ and NaNs (quiet or
+  /// signalling, either sign, payloads that would carry).
+  @Test func narrowMatchesScalarRounding() {
+    let bits: [UInt32] = [
+      0x3F80_8000, 0x3F81_8000, 0x3F80_7FFF, 0x3F80_8001, 0x3FFF_FFFF, 0x7F7F_FFFF, 0x7F7F_8000,
+      0x0000_0001, 0x0000_8000, 0x0001_8000, 0x807F_FFFF, 0x0000_0000, 0x8000_0000, 0x7F80_0000,
+      0xFF80_0000, 0x7F80_0001, 0x7FBF_FFFF, 0x7FC0_0000, 0x7FFF_FFFF, 0xFF80_0001, 0xFFFF_FFFF,
+      0x7F80_8000, 0xC2F6_E979,
+    ]
+    var values = bits.map { Float(bitPattern: $0) }
+    values += (0..<1000).map { Float(bitPattern: UInt32(truncatingIfNeeded: $0 &* 2_654_435_761)) }
+    while values.count % 8 != 0 { values.append(1) }
+    var out = [UInt16](repeating: 0, count: values.count)
+    out.withUnsafeMutableBufferPointer { o in
+      for i in stride(from: 0, to: values.count, by: 8) {
+        narrowBF16(Vec8(values[i..<(i + 8)]), o.baseAddress!, i)
+      }
+    }
+    #expect(out == values.map(bf16Bits))
+  }
 }

@@ -11,20 +11,21 @@ extension Tensor {
     precondition(twoF % 2 == 0, "geglu: last dimension \(twoF) is odd")
     let f = twoF / 2
     let rows = scalarCount / max(twoF, 1)
-    let h = contiguous(dtype: .f32)
+    // A bf16 h (the bf16 projection's output) is read as it is and kept so for the backward.
+    let h = contiguous(dtype: dtype)
     // At bf16 precision the result is stored as bf16: it feeds only the feed-forward's output
     // projection, which rounds its input to bf16 anyway (as GroupNorm's output, see there).
     let bf16Output = ComputePrecision.current == .bf16
     var y = Tensor(
       uninitializedShape: Array(shape.dropLast()) + [f], dtype: bf16Output ? .bf16 : .f32)
     GEGLUKernels.forward(
-      rows: rows, f: f, h: h.floatPointer, y: bf16Output ? nil : y.floatPointer,
+      rows: rows, f: f, h: h.denseOperand, y: bf16Output ? nil : y.floatPointer,
       yBF16: bf16Output ? y.bf16Pointer : nil)
     y.node = GradNode.make(self, op: "geglu") { g in
       let g = g.contiguous(dtype: .f32)
       let dh = Tensor(uninitializedShape: h.shape)
       GEGLUKernels.backward(
-        rows: rows, f: f, h: h.floatPointer, gradOut: g.floatPointer, gradIn: dh.floatPointer)
+        rows: rows, f: f, h: h.denseOperand, gradOut: g.floatPointer, gradIn: dh.floatPointer)
       return [dh]
     }
     return y
@@ -49,18 +50,18 @@ enum GEGLUKernels {
   static func rowsPerChunk(_ f: Int) -> Int { max(1, (1 << 15) / max(2 * f, 1)) }
 
   static func forward(
-    rows: Int, f: Int, h: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>?,
+    rows: Int, f: Int, h: DenseOperand, y: UnsafeMutablePointer<Float>?,
     yBF16: UnsafeMutablePointer<UInt16>?
   ) {
-    let (ph, py, py16) = (
-      SendablePointer(h), y.map(SendablePointer.init), yBF16.map(SendablePointer.init)
-    )
+    let (py, py16) = (y.map(SendablePointer.init), yBF16.map(SendablePointer.init))
     Parallel.forChunks(rows, chunk: rowsPerChunk(f)) { _, r in
-      // bf16: each row goes through an L1-sized fp32 buffer and is rounded from there.
+      // bf16 y: each row goes through an L1-sized fp32 buffer and is rounded from there;
+      // bf16 h: each row is widened into one.
       let row = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : f)
-      defer { row.deallocate() }
+      let hRow = UnsafeMutablePointer<Float>.allocate(capacity: h.isBF16 ? 2 * f : 0)
+      defer { (row.deallocate(), hRow.deallocate()) }
       for rowIndex in r {
-        let a = UnsafePointer(ph.pointer + rowIndex * 2 * f)
+        let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
         let out = py.map { $0.pointer + rowIndex * f } ?? row
         NormKernels.channelBlocks(f) { i, n in
@@ -75,13 +76,15 @@ enum GEGLUKernels {
   }
 
   static func backward(
-    rows: Int, f: Int, h: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,
+    rows: Int, f: Int, h: DenseOperand, gradOut: UnsafePointer<Float>,
     gradIn: UnsafeMutablePointer<Float>
   ) {
-    let (ph, pg, pd) = (SendablePointer(h), SendablePointer(gradOut), SendablePointer(gradIn))
+    let (pg, pd) = (SendablePointer(gradOut), SendablePointer(gradIn))
     Parallel.forChunks(rows, chunk: rowsPerChunk(f)) { _, r in
+      let hRow = UnsafeMutablePointer<Float>.allocate(capacity: h.isBF16 ? 2 * f : 0)
+      defer { hRow.deallocate() }
       for rowIndex in r {
-        let a = UnsafePointer(ph.pointer + rowIndex * 2 * f)
+        let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
         let g = UnsafePointer(pg.pointer + rowIndex * f)
         let da = pd.pointer + rowIndex * 2 * f

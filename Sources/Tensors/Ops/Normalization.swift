@@ -70,7 +70,8 @@ extension Tensor {
   ) -> Tensor {
     let d = shape[rank - 1]
     let rows = scalarCount / max(d, 1)
-    let x = contiguous(dtype: .f32)
+    // A bf16 x (a bf16 projection's output) is read as it is and kept so for the backward.
+    let x = contiguous(dtype: dtype)
     let g = gamma?.contiguous(dtype: .f32)
     let b = beta?.contiguous(dtype: .f32)
     let bf16Output = feedsProducts && ComputePrecision.current == .bf16
@@ -78,7 +79,7 @@ extension Tensor {
     let mean = Tensor(uninitializedShape: [rows])
     let rstd = Tensor(uninitializedShape: [rows])
     RowKernels.layerNormForward(
-      rows: rows, dim: d, eps: eps, x: x.floatPointer, gamma: g?.floatPointer,
+      rows: rows, dim: d, eps: eps, x: x.denseOperand, gamma: g?.floatPointer,
       beta: b?.floatPointer, y: bf16Output ? nil : y.floatPointer,
       yBF16: bf16Output ? y.bf16Pointer : nil, mean: mean.floatPointer, rstd: rstd.floatPointer)
     let s = shape
@@ -89,7 +90,7 @@ extension Tensor {
       let dg = Tensor(uninitializedShape: [d])
       let db = Tensor(uninitializedShape: [d])
       RowKernels.layerNormBackward(
-        rows: rows, dim: d, x: x.floatPointer, gamma: g?.floatPointer, mean: mean.floatPointer,
+        rows: rows, dim: d, x: x.denseOperand, gamma: g?.floatPointer, mean: mean.floatPointer,
         rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
         dgamma: dg.floatPointer, dbeta: db.floatPointer)
       var grads: [Tensor?] = [dx]

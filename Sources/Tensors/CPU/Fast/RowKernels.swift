@@ -42,14 +42,14 @@ public enum RowKernels {
     rstd: UnsafeMutablePointer<Float>
   ) {
     layerNormForward(
-      rows: rows, dim: d, eps: eps, x: x, gamma: gamma, beta: beta, y: y, yBF16: nil, mean: mean,
-      rstd: rstd)
+      rows: rows, dim: d, eps: eps, x: .f32(UnsafeMutablePointer(mutating: x)), gamma: gamma,
+      beta: beta, y: y, yBF16: nil, mean: mean, rstd: rstd)
   }
 
   /// As above, writing y as fp32 (`y`) or rounded to bf16 (`yBF16`, one of the two non-nil);
-  /// the bf16 form rounds each row from an L1-sized buffer.
-  public static func layerNormForward(
-    rows: Int, dim d: Int, eps: Float, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>?,
+  /// the bf16 form rounds each row from an L1-sized buffer. A bf16 x is widened row by row.
+  static func layerNormForward(
+    rows: Int, dim d: Int, eps: Float, x: DenseOperand, gamma: UnsafePointer<Float>?,
     beta: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>?,
     yBF16: UnsafeMutablePointer<UInt16>?, mean: UnsafeMutablePointer<Float>,
     rstd: UnsafeMutablePointer<Float>
@@ -57,7 +57,7 @@ public enum RowKernels {
     precondition((y == nil) != (yBF16 == nil), "layerNormForward: exactly one output")
     let g = NormKernels.padded(d) { gamma?[$0] ?? 1 }
     let b = NormKernels.padded(d) { beta?[$0] ?? 0 }
-    let (px, pm, pr) = (SendablePointer(x), SendablePointer(mean), SendablePointer(rstd))
+    let (pm, pr) = (SendablePointer(mean), SendablePointer(rstd))
     let py = y.map(SendablePointer.init)
     let py16 = yBF16.map(SendablePointer.init)
     g.withUnsafeBufferPointer { gb in
@@ -65,9 +65,10 @@ public enum RowKernels {
         let (gp, bp) = (SendablePointer(gb.baseAddress!), SendablePointer(bb.baseAddress!))
         Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
           let buffer = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : d)
-          defer { buffer.deallocate() }
+          let xRow = UnsafeMutablePointer<Float>.allocate(capacity: x.isBF16 ? d : 0)
+          defer { (buffer.deallocate(), xRow.deallocate()) }
           for row in r {
-            let xr = UnsafePointer(px.pointer + row * d)
+            let xr = x.row(row * d, count: d, buffer: xRow)
             let mu = rowSum(xr, d) { $0 } / Float(d)
             let m = Vec8(repeating: mu)
             var sq: Float = 0
@@ -97,8 +98,9 @@ public enum RowKernels {
     }
   }
 
-  public static func layerNormBackward(
-    rows: Int, dim d: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>?,
+  /// x fp32 or bf16 (widened row by row).
+  static func layerNormBackward(
+    rows: Int, dim d: Int, x: DenseOperand, gamma: UnsafePointer<Float>?,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
     dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>?,
     dbeta: UnsafeMutablePointer<Float>?
@@ -108,9 +110,8 @@ public enum RowKernels {
     let stride = d + 8
     var partG = [Float](repeating: 0, count: max(chunks, 1) * stride)
     var partB = [Float](repeating: 0, count: max(chunks, 1) * stride)
-    let (px, pdy, pdx, pm, pr) = (
-      SendablePointer(x), SendablePointer(dy), SendablePointer(dx), SendablePointer(mean),
-      SendablePointer(rstd)
+    let (pdy, pdx, pm, pr) = (
+      SendablePointer(dy), SendablePointer(dx), SendablePointer(mean), SendablePointer(rstd)
     )
     g.withUnsafeBufferPointer { gb in
       partG.withUnsafeMutableBufferPointer { pgb in
@@ -122,8 +123,10 @@ public enum RowKernels {
           Parallel.forChunks(rows, chunk: rowsPerChunk) { chunk, r in
             let accG = ppg.pointer + chunk * stride
             let accB = ppb.pointer + chunk * stride
+            let xRow = UnsafeMutablePointer<Float>.allocate(capacity: x.isBF16 ? d : 0)
+            defer { xRow.deallocate() }
             for row in r {
-              let xr = UnsafePointer(px.pointer + row * d)
+              let xr = x.row(row * d, count: d, buffer: xRow)
               let dyr = UnsafePointer(pdy.pointer + row * d)
               let m = Vec8(repeating: pm.pointer[row])
               let rs = pr.pointer[row]
