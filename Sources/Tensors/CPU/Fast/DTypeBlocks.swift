@@ -73,13 +73,28 @@ extension ElementwiseKernels {
   static func map<A: VectorSource, O: VectorSink, F: VectorUnary>(
     _ n: Int, _ a: A, _ out: O, _ f: F
   ) {
+    // Blocks of 2048 values go through an fp32 buffer on the stack and are stored from there.
+    // For a bf16 input and result, storing each vector right after computing it was 1.3×
+    // slower on SiLU (its loads and stores then advance in lockstep at the same offsets within
+    // 4 KiB pages, which the store queue cannot tell apart from true dependences); the
+    // element-wise `zip` ops are memory-bound and store directly.
     Parallel.forElements(n) { r in
-      var i = r.lowerBound
-      while i + 8 <= r.upperBound {
-        out.store8(f(a.load8(i)), i)
-        i += 8
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 2048) { buffer in
+        let t = buffer.baseAddress!
+        var i = r.lowerBound
+        while i + 2048 <= r.upperBound {
+          for j in stride(from: 0, to: 2048, by: 8) {
+            UnsafeMutableRawPointer(t + j).storeBytes(of: f(a.load8(i + j)), as: Vec8.self)
+          }
+          out.storeBlock(t, i, 2048)
+          i += 2048
+        }
+        while i + 8 <= r.upperBound {
+          out.store8(f(a.load8(i)), i)
+          i += 8
+        }
+        if i < r.upperBound { out.store(f(a.load(i, r.upperBound - i)), i, r.upperBound - i) }
       }
-      if i < r.upperBound { out.store(f(a.load(i, r.upperBound - i)), i, r.upperBound - i) }
     }
   }
 
@@ -151,6 +166,8 @@ protocol VectorSink: Sendable {
   func store8(_ v: Vec8, _ i: Int)
   /// Stores the first n ≤ 8 lanes from element i on.
   func store(_ v: Vec8, _ i: Int, _ n: Int)
+  /// Stores `count` fp32 values from a buffer, from element i on.
+  func storeBlock(_ values: UnsafePointer<Float>, _ i: Int, _ count: Int)
 }
 
 struct F32Sink: VectorSink, @unchecked Sendable {
@@ -161,6 +178,9 @@ struct F32Sink: VectorSink, @unchecked Sendable {
   @inline(__always) func store(_ v: Vec8, _ i: Int, _ n: Int) {
     for j in 0..<n { p[i + j] = v[j] }
   }
+  @inline(__always) func storeBlock(_ values: UnsafePointer<Float>, _ i: Int, _ count: Int) {
+    (p + i).update(from: values, count: count)
+  }
 }
 
 struct BF16Sink: VectorSink, @unchecked Sendable {
@@ -168,6 +188,11 @@ struct BF16Sink: VectorSink, @unchecked Sendable {
   @inline(__always) func store8(_ v: Vec8, _ i: Int) { narrowBF16(v, p, i) }
   @inline(__always) func store(_ v: Vec8, _ i: Int, _ n: Int) {
     for j in 0..<n { p[i + j] = bf16Bits(v[j]) }
+  }
+  /// The vectorised scalar loop: measured a little faster over a whole block than
+  /// `narrowBF16` per vector (SiLU, 2048-value blocks: 2.54 against 2.70 ms for 8 M values).
+  @inline(__always) func storeBlock(_ values: UnsafePointer<Float>, _ i: Int, _ count: Int) {
+    BF16Kernels.roundSerial(values, into: p + i, count: count)
   }
 }
 
