@@ -3,9 +3,10 @@
 /// At bf16 precision the products (convolutions, linear layers) write bf16 activations, as
 /// PyTorch's autocast does: half the bytes for every op that reads them. The element-wise ops
 /// compute in fp32 either way. A bf16 operand is widened 8 lanes at a time as it is loaded
-/// (`vpmovzxwd` + shift: exact), a bf16 result is rounded 8 lanes at a time as it is stored
-/// (`narrowBF16`: nearest even, the bits of `bf16Bits`). So the numbers are those of the fp32
-/// kernel on the widened inputs, rounded once at the end.
+/// (`vpmovzxwd` + shift: exact); a bf16 result is rounded to nearest even (the bits of
+/// `bf16Bits`) 8 lanes at a time as it is stored (`narrowBF16`, binary ops) or per 2048-value
+/// block (unary ops). So the numbers are those of the fp32 kernel on the widened inputs,
+/// rounded once at the end.
 public enum DenseOperand: @unchecked Sendable {
   case f32(UnsafeMutablePointer<Float>)
   case bf16(UnsafeMutablePointer<UInt16>)
