@@ -65,6 +65,26 @@ import Testing
     #expect(a.scalars == b.scalars)
   }
 
+  /// At bf16 the products write bf16 activations, but ε̂ leaves as fp32 (the samplers and the
+  /// loss compute in fp32), within bf16 accuracy of the fp32 model.
+  @Test func bf16ModelReturnsFP32() throws {
+    var rng = RandomStream(seed: 3, name: "init")
+    let model = try UNet2DConditionModel(.test(), stream: &rng)
+    var noise = RandomStream(seed: 1, name: "x")
+    let x = Tensor.randomNormal([2, 8, 8, 1], stream: &noise)
+    let text = Tensor.randomNormal([2, 3, 16], stream: &noise)
+    let run = { (p: Precision) in
+      ComputePrecision.with(p) {
+        withNoGrad { model(x, timesteps: [5, 500], text: text, mask: nil) }
+      }
+    }
+    let (bf16, f32) = (run(.bf16), run(.f32))
+    #expect(bf16.dtype == .f32)
+    let scale = f32.scalars.map(abs).max() ?? 1
+    let worst = zip(bf16.scalars, f32.scalars).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst <= 0.05 * scale, "worst \(worst), scale \(scale)")
+  }
+
   /// With GLYFFUSER_EXPORT_DIR set, writes a Swift-initialised model and its output on the
   /// golden inputs there, for `scripts/reference/unet.py --check-swift DIR` (diffusers side).
   @Test func exportForDiffusersCheck() throws {

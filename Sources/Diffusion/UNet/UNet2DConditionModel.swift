@@ -75,7 +75,7 @@ public final class UNet2DConditionModel: Module {
   }
 
   /// ε̂ for `sample [B, H, W, inChannels]` at `timesteps` (one per sample), conditioned on
-  /// `text [B, L, textDim]` with padding `mask [B, L]` (1 = token, 0 = padding).
+  /// `text [B, L, textDim]` with padding `mask [B, L]` (1 = token, 0 = padding). Always fp32.
   public func callAsFunction(
     _ sample: Tensor, timesteps: [Float], text: Tensor, mask: Tensor?
   ) -> Tensor {
@@ -102,6 +102,8 @@ public final class UNet2DConditionModel: Module {
     }
     h = midBlock(h, ctx)
     for block in upBlocks { h = block(h, skips: &skips, ctx) }
-    return convOut(convNormOut(h, silu: true))
+    // ε̂ leaves as fp32 (a bf16 `conv_out` writes bf16): the samplers' update steps, guidance's
+    // cond − uncond and the loss then run in fp32, not rounded to bf16 after each operation.
+    return convOut(convNormOut(h, silu: true)).converted(to: .f32)
   }
 }

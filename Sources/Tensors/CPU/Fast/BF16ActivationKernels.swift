@@ -7,7 +7,7 @@
 /// `bf16Bits`) 8 lanes at a time as it is stored (`narrowBF16`, binary ops) or per 2048-value
 /// block (unary ops). So the numbers are those of the fp32 kernel on the widened inputs,
 /// rounded once at the end.
-public enum DenseOperand: @unchecked Sendable {
+enum DenseOperand: @unchecked Sendable {
   case f32(UnsafeMutablePointer<Float>)
   case bf16(UnsafeMutablePointer<UInt16>)
 
