@@ -23,38 +23,22 @@ extension Tensor {
     var y = Tensor(uninitializedShape: shape, dtype: bf16Output ? .bf16 : .f32)
     let mean = Tensor(uninitializedShape: [batch, groups])
     let rstd = Tensor(uninitializedShape: [batch, groups])
-    let (y32, y16) = (bf16Output ? nil : y.floatPointer, bf16Output ? y.bf16Pointer : nil)
-    // The kernel is inlined here once per source type (see `NormKernels.groupNormForward`).
-    if x.dtype == .bf16 {
-      NormKernels.groupNormForward(
-        batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps,
-        x: BF16Source(p: x.bf16Pointer), gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
-        y: y32, yBF16: y16, mean: mean.floatPointer, rstd: rstd.floatPointer)
-    } else {
-      NormKernels.groupNormForward(
-        batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps,
-        x: F32Source(p: x.floatPointer), gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
-        y: y32, yBF16: y16, mean: mean.floatPointer, rstd: rstd.floatPointer)
-    }
+    NormKernels.groupNormForward(
+      batch: batch, pixels: pixels, channels: C, groups: groups, eps: eps, x: x.denseOperand,
+      gamma: g.floatPointer, beta: b.floatPointer, silu: silu,
+      y: bf16Output ? nil : y.floatPointer, yBF16: bf16Output ? y.bf16Pointer : nil,
+      mean: mean.floatPointer, rstd: rstd.floatPointer)
     let s = shape
     y.node = GradNode.make(self, gamma, beta, op: "groupNorm") { dy, _ in
       let dy = dy.contiguous(dtype: .f32)
       let dx = Tensor(uninitializedShape: s)
       let dg = Tensor(uninitializedShape: [C])
       let db = Tensor(uninitializedShape: [C])
-      if x.dtype == .bf16 {
-        NormKernels.groupNormBackward(
-          batch: batch, pixels: pixels, channels: C, groups: groups,
-          x: BF16Source(p: x.bf16Pointer), gamma: g.floatPointer, beta: b.floatPointer,
-          silu: silu, mean: mean.floatPointer, rstd: rstd.floatPointer, dy: dy.floatPointer,
-          dx: dx.floatPointer, dgamma: dg.floatPointer, dbeta: db.floatPointer)
-      } else {
-        NormKernels.groupNormBackward(
-          batch: batch, pixels: pixels, channels: C, groups: groups,
-          x: F32Source(p: x.floatPointer), gamma: g.floatPointer, beta: b.floatPointer,
-          silu: silu, mean: mean.floatPointer, rstd: rstd.floatPointer, dy: dy.floatPointer,
-          dx: dx.floatPointer, dgamma: dg.floatPointer, dbeta: db.floatPointer)
-      }
+      NormKernels.groupNormBackward(
+        batch: batch, pixels: pixels, channels: C, groups: groups, x: x.denseOperand,
+        gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
+        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
+        dgamma: dg.floatPointer, dbeta: db.floatPointer)
       return [dx, dg, db]
     }
     return y
