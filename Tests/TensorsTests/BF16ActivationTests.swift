@@ -82,8 +82,9 @@ import Testing
     #expect(up.scalars == a.f32.upsampledNearest2x().scalars)
   }
 
-  /// GroupNorm(+SiLU) reads a bf16 x as it is: forward and all gradients equal those of the
-  /// widened fp32 x (the fp32 output here: at f32 precision).
+  /// GroupNorm(+SiLU) on a bf16 x: forward and all gradients equal those of the widened fp32
+  /// x (the fp32 output here: at f32 precision). Equal numbers only: that the bf16 path is
+  /// read without a conversion pass shows in the benchmarks, not here.
   @Test(arguments: [12, 32])
   func groupNormReadsBF16(channels c: Int) {
     let x = Self.pair([2, 6, 5, c], seed: 11)
@@ -102,8 +103,9 @@ import Testing
     #expect(gb.grad?.scalars == gf.grad?.scalars)
   }
 
-  /// LayerNorm and GEGLU widen a bf16 row into an fp32 buffer: the same numbers as on the
-  /// widened fp32 input, forward and backward (widths with and without an 8-lane tail).
+  /// LayerNorm and GEGLU on a bf16 input (widened row by row into an fp32 buffer): the same
+  /// numbers as on the widened fp32 input, forward and backward (widths with and without an
+  /// 8-lane tail).
   @Test(arguments: [20, 64])
   func rowKernelsReadBF16(width d: Int) {
     let x = Self.pair([3, 7, d], seed: 15)
@@ -148,5 +150,18 @@ import Testing
       }
     }
     #expect(out == values.map(bf16Bits))
+  }
+
+  /// Unary ops keep a bf16 input's dtype, whether they run on vectors (`exp`) or one scalar at
+  /// a time (`log`), rounded once from the fp32 result.
+  @Test func unaryOpsKeepBF16() {
+    let x = Self.pair([3, 1001], seed: 20)
+    let xb = x.bf16 * x.bf16 + 0.5
+    let xf = xb.converted(to: .f32)
+    #expect(xb.dtype == .bf16)
+    for (b, f) in [(xb.exp(), xf.exp()), (xb.log(), xf.log())] {
+      #expect(b.dtype == .bf16)
+      #expect(b.scalars == Self.rounded(f))
+    }
   }
 }

@@ -48,12 +48,13 @@ extension Tensor {
   }
 
   /// Scalar-at-a-time map for functions without a vector form (erf); no autodiff.
+  /// The result has the input's dtype, as `mapped`.
   func mappedScalar(_ f: (Float) -> Float) -> Tensor {
     let x = contiguous(dtype: .f32)
     let out = Tensor(uninitializedShape: shape)
     let n = scalarCount
     for i in 0..<n { out.floatPointer[i] = f(x.floatPointer[i]) }
-    return out
+    return out.contiguous(dtype: dtype)
   }
 
   /// e^x; d/dx = e^x.

@@ -23,7 +23,7 @@ enum DenseOperand: @unchecked Sendable {
     switch self {
     case .f32(let p): return UnsafePointer(p + start)
     case .bf16(let p):
-      for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(p[start + i]) &<< 16) }
+      for i in 0..<count { buffer[i] = floatFromBF16Bits(p[start + i]) }
       return UnsafePointer(buffer)
     }
   }
@@ -75,10 +75,10 @@ extension ElementwiseKernels {
     _ n: Int, _ a: A, _ out: O, _ f: F
   ) {
     // Blocks of 2048 values go through an fp32 buffer on the stack and are stored from there.
-    // For a bf16 input and result, storing each vector right after computing it was 1.3×
-    // slower on SiLU (its loads and stores then advance in lockstep at the same offsets within
-    // 4 KiB pages, which the store queue cannot tell apart from true dependences); the
-    // element-wise `zip` ops are memory-bound and store directly.
+    // For a bf16 input and result, storing each vector right after computing it was 1.4×
+    // slower on SiLU (3.4 against 2.4 ms for 8 M values; the cause is not pinned down, 4 KiB
+    // aliasing of the lockstep loads and stores is a guess). The memory-bound `zip` ops store
+    // directly: through blocks, bf16 `add` was 1.3–1.6× slower.
     Parallel.forElements(n) { r in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: 2048) { buffer in
         let t = buffer.baseAddress!
@@ -190,8 +190,8 @@ struct BF16Sink: VectorSink, @unchecked Sendable {
   @inline(__always) func store(_ v: Vec8, _ i: Int, _ n: Int) {
     for j in 0..<n { p[i + j] = bf16Bits(v[j]) }
   }
-  /// The vectorised scalar loop: measured a little faster over a whole block than
-  /// `narrowBF16` per vector (SiLU, 2048-value blocks: 2.54 against 2.70 ms for 8 M values).
+  /// The vectorised scalar loop: measured faster over a whole block than `narrowBF16` per
+  /// vector (SiLU, 2048-value blocks: 2.40 against 2.70 ms for 8 M values).
   @inline(__always) func storeBlock(_ values: UnsafePointer<Float>, _ i: Int, _ count: Int) {
     BF16Kernels.roundSerial(values, into: p + i, count: count)
   }
