@@ -124,7 +124,7 @@ struct BenchOpsCommand: ParsableCommand {
     for precision in precisions {
       for c in cases {
         // Memory-bound ops at bf16 take bf16 activations (what the bf16 products write), as
-        // the peer script's bf16 tensors; their [C] parameters stay fp32. Gradients are fp32.
+        // the peer script's bf16 tensors; their [C] parameters stay fp32. Gradients have their tensor's dtype.
         let c =
           precision == .bf16 && c.flops == nil
           ? c.with(inputs: c.inputs.map { $0.rank > 1 ? $0.converted(to: .bf16) : $0 }) : c
@@ -199,7 +199,9 @@ struct BenchCase {
       let fwd = Self.median(warmup, repeats) { _ = withNoGrad { body(inputs) } }
       let tracked = inputs.map { $0.requiringGrad() }
       let out = body(tracked)
-      let seed = Tensor.ones(out.shape)
+      // The incoming gradient has the output's dtype (bf16 for a bf16 product), as the peer's
+      // `randn_like(out)` under autocast; made once, outside the timings.
+      let seed = Tensor.ones(out.shape).converted(to: out.dtype)
       // Leaves are cleared each time so the timing is the VJPs, not gradient accumulation.
       let bwd = Self.median(warmup, repeats) {
         for t in tracked { t.zeroGrad() }

@@ -67,8 +67,10 @@ import Testing
     #expect(x.grad?.scalars == dx.run(dys, ws, [], c0: zeros(rows * inF), precision: .bf16))
     let dw = OneDNNMatmulCase(batch: 1, m: outF, n: inF, k: rows, transposeA: true)
     #expect(w.grad?.scalars == dw.run(dys, xs, [], c0: zeros(outF * inF), precision: .bf16))
-    // ∂b = column sums of dy (summed in the pass that rounds dy).
-    let db = (0..<outF).map { j in (0..<rows).reduce(Float(0)) { $0 + dys[$1 * outF + j] } }
+    // ∂b = column sums of dy, which is bf16 as y is (the product y·dys arrives rounded).
+    let db = (0..<outF).map { j in
+      (0..<rows).reduce(Float(0)) { $0 + roundedToBF16(dys[$1 * outF + j]) }
+    }
     let got = b.grad?.scalars ?? []
     #expect(got.count == outF && zip(got, db).allSatisfy { abs($0 - $1) <= 1e-5 })
   }

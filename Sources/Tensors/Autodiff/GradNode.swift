@@ -4,21 +4,31 @@
 /// whose closure maps the output's gradient to each input's gradient (its vector–Jacobian
 /// product). Leaves (parameters, `requiringGrad()` inputs) accumulate gradients across backward
 /// calls, which gives gradient accumulation for free.
+///
+/// A gradient has the dtype of the tensor it belongs to, as in PyTorch (where autocast's bf16
+/// activations get bf16 gradients): whatever dtype a VJP returns is converted to its input's
+/// dtype, and gradients reaching one tensor are summed in that dtype. Parameters are fp32, so
+/// their gradients are; a bf16 activation's gradient is bf16 and flows as such into the next
+/// VJP, which reads it as it is (the bf16 products and element-wise kernels do).
 public final class GradNode: @unchecked Sendable {
   /// Maps (∂L/∂output, which inputs need a gradient) to ∂L/∂input per input (nil = not needed).
   public typealias Backward = (_ grad: Tensor, _ needs: [Bool]) -> [Tensor?]
 
   let op: String
   let parents: [GradNode?]
+  /// The dtype of each input tensor: its gradient is accumulated in this dtype.
+  let parentDTypes: [DType]
   let backwardFn: Backward?
   /// Leaves: the accumulated gradient. Interior nodes: the pending sum during one backward pass.
   var grad: Tensor?
 
   var isLeaf: Bool { backwardFn == nil }
 
-  init(op: String, parents: [GradNode?], backward: Backward?) {
+  init(op: String, parents: [GradNode?], parentDTypes: [DType] = [], backward: Backward?) {
+    precondition(parentDTypes.isEmpty || parentDTypes.count == parents.count)
     self.op = op
     self.parents = parents
+    self.parentDTypes = parentDTypes
     self.backwardFn = backward
   }
 
@@ -32,7 +42,8 @@ public final class GradNode: @unchecked Sendable {
 
   public static func make(inputs: [Tensor], op: String, backward: @escaping Backward) -> GradNode? {
     guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return nil }
-    return GradNode(op: op, parents: inputs.map(\.node), backward: backward)
+    return GradNode(
+      op: op, parents: inputs.map(\.node), parentDTypes: inputs.map(\.dtype), backward: backward)
   }
 
   /// Convenience for single-input ops.
@@ -42,8 +53,9 @@ public final class GradNode: @unchecked Sendable {
     make(inputs: [input], op: op) { g, _ in backward(g) }
   }
 
-  func accumulate(_ g: Tensor) {
-    let g = g.contiguous(dtype: .f32)
+  /// Adds `g` (converted to `dtype`, the tensor's) to the pending or accumulated gradient.
+  func accumulate(_ g: Tensor, as dtype: DType) {
+    let g = g.contiguous(dtype: dtype)
     if let existing = grad {
       precondition(
         existing.shape == g.shape,
@@ -100,15 +112,15 @@ extension Tensor {
         stack.append((p, false))
       }
     }
-    root.accumulate(seed ?? Tensor.ones(shape))
+    root.accumulate(seed ?? Tensor.ones(shape), as: dtype)
     withNoGrad {
       for n in order.reversed() {
         guard let fn = n.backwardFn, let g = n.grad else { continue }
         n.grad = nil
         let grads = fn(g, n.parents.map { $0 != nil })
         precondition(grads.count == n.parents.count, "\(n.op) returned \(grads.count) gradients")
-        for (p, pg) in zip(n.parents, grads) {
-          if let p, let pg { p.accumulate(pg) }
+        for (i, (p, pg)) in zip(n.parents, grads).enumerated() {
+          if let p, let pg { p.accumulate(pg, as: n.parentDTypes[i]) }
         }
       }
     }

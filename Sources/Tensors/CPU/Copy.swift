@@ -57,8 +57,8 @@ extension Tensor {
     return out
   }
 
-  /// The same values stored as `target` (bf16 rounds to nearest even). Gradients flow through
-  /// as fp32.
+  /// The same values stored as `target` (bf16 rounds to nearest even). The gradient flows
+  /// through unchanged and is stored in the input's dtype (an fp32 input gets it in fp32).
   public func converted(to target: DType) -> Tensor {
     if dtype == target { return self }
     var out = Tensor.copying(self, to: target)

@@ -33,10 +33,10 @@ extension Tensor {
     out.node = GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dy = dy.contiguous(dtype: .f32)
       return Tensor.conv2dGradients(
-        g, inputShape: x.shape, weightShape: w.shape, needs: needs,
+        g, inputShape: x.shape, inputDType: .f32, weightShape: w.shape, needs: needs,
         data: {
           OneDNN.conv2dBackwardData(
-            g, gradOutput: dy.floatPointer, weight: w.floatPointer, gradInput: $0,
+            g, gradOutput: dy.floatPointer, weight: w.floatPointer, gradInput: $0.floatPointer,
             precision: precision)
         },
         weights: {
@@ -49,9 +49,10 @@ extension Tensor {
   }
 
   /// The bf16 path: x is rounded to bf16 once (a bf16 x is used as it is) and that half-size
-  /// copy is what the backward pass keeps; dy is rounded once for both backward products; the
-  /// result is written as bf16. Same numbers as the fp32 entry points at `.bf16` precision,
-  /// with the result rounded once.
+  /// copy is what the backward pass keeps; dy (bf16, as y is) is read as it is by both
+  /// backward products; the result is written as bf16, and so is dx when x is bf16 (its
+  /// gradient has its dtype). Same numbers as the fp32 entry points at `.bf16` precision,
+  /// with the results rounded once.
   private func conv2dBF16(
     _ g: Conv2dGeometry, weight w: Tensor, bias b: Tensor?, output out: Tensor, inputs: [Tensor]
   ) -> GradNode? {
@@ -59,13 +60,21 @@ extension Tensor {
     OneDNN.conv2dForward(
       g, inputBF16: xb.bf16Pointer, weight: w.floatPointer, bias: b?.floatPointer,
       outputBF16: out.bf16Pointer)
+    let inputDType = dtype
     return GradNode.make(inputs: inputs, op: "conv2d") { dy, needs in
       let dyb = dy.contiguous(dtype: .bf16)
       return Tensor.conv2dGradients(
-        g, inputShape: xb.shape, weightShape: w.shape, needs: needs,
-        data: {
-          OneDNN.conv2dBackwardData(
-            g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer, gradInput: $0)
+        g, inputShape: xb.shape, inputDType: inputDType, weightShape: w.shape, needs: needs,
+        data: { dx in
+          if dx.dtype == .bf16 {
+            OneDNN.conv2dBackwardData(
+              g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer,
+              gradInputBF16: dx.bf16Pointer)
+          } else {
+            OneDNN.conv2dBackwardData(
+              g, gradOutputBF16: dyb.bf16Pointer, weight: w.floatPointer,
+              gradInput: dx.floatPointer)
+          }
         },
         weights: {
           OneDNN.conv2dBackwardWeights(
@@ -76,16 +85,16 @@ extension Tensor {
   }
 
   /// The VJP's bookkeeping for both paths: [∂x, ∂W(, ∂b)], each computed only when needed;
-  /// `data` fills ∂x, `weights` fills ∂W and, when asked for, ∂b.
+  /// `data` fills ∂x (`inputDType`), `weights` fills ∂W and, when asked for, ∂b.
   private static func conv2dGradients(
-    _ g: Conv2dGeometry, inputShape: [Int], weightShape: [Int], needs: [Bool],
-    data: (UnsafeMutablePointer<Float>) -> Void,
+    _ g: Conv2dGeometry, inputShape: [Int], inputDType: DType, weightShape: [Int],
+    needs: [Bool], data: (Tensor) -> Void,
     weights: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
   ) -> [Tensor?] {
     var grads: [Tensor?] = [nil, nil]
     if needs[0] {
-      let dx = Tensor(uninitializedShape: inputShape)
-      data(dx.floatPointer)
+      let dx = Tensor(uninitializedShape: inputShape, dtype: inputDType)
+      data(dx)
       grads[0] = dx
     }
     let wantBias = needs.count > 2 && needs[2]

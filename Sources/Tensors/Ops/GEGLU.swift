@@ -22,10 +22,11 @@ extension Tensor {
       rows: rows, f: f, h: h.denseOperand, y: bf16Output ? nil : y.floatPointer,
       yBF16: bf16Output ? y.bf16Pointer : nil)
     y.node = GradNode.make(self, op: "geglu") { g in
-      let g = g.contiguous(dtype: .f32)
-      let dh = Tensor(uninitializedShape: h.shape)
+      // g (y's dtype) is read as it is; ∂h has h's dtype.
+      let g = g.contiguous(dtype: g.dtype)
+      let dh = Tensor(uninitializedShape: h.shape, dtype: h.dtype)
       GEGLUKernels.backward(
-        rows: rows, f: f, h: h.denseOperand, gradOut: g.floatPointer, gradIn: dh.floatPointer)
+        rows: rows, f: f, h: h.denseOperand, gradOut: g.denseOperand, gradIn: dh.denseOperand)
       return [dh]
     }
     return y
@@ -75,19 +76,25 @@ enum GEGLUKernels {
     }
   }
 
+  /// h, gradOut and gradIn each fp32 or bf16 (rows widened into, or rounded from, L1-sized
+  /// buffers).
   static func backward(
-    rows: Int, f: Int, h: DenseOperand, gradOut: UnsafePointer<Float>,
-    gradIn: UnsafeMutablePointer<Float>
+    rows: Int, f: Int, h: DenseOperand, gradOut: DenseOperand, gradIn: DenseOperand
   ) {
-    let (pg, pd) = (SendablePointer(gradOut), SendablePointer(gradIn))
     Parallel.forChunks(rows, chunk: rowsPerChunk(f)) { _, r in
       let hRow = UnsafeMutablePointer<Float>.allocate(capacity: h.isBF16 ? 2 * f : 0)
-      defer { hRow.deallocate() }
+      let gRow = UnsafeMutablePointer<Float>.allocate(capacity: gradOut.isBF16 ? f : 0)
+      let dRow = UnsafeMutablePointer<Float>.allocate(capacity: gradIn.isBF16 ? 2 * f : 0)
+      defer { (hRow.deallocate(), gRow.deallocate(), dRow.deallocate()) }
       for rowIndex in r {
         let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
-        let g = UnsafePointer(pg.pointer + rowIndex * f)
-        let da = pd.pointer + rowIndex * 2 * f
+        let g = gradOut.row(rowIndex * f, count: f, buffer: gRow)
+        let da: UnsafeMutablePointer<Float>
+        switch gradIn {
+        case .f32(let p): da = p + rowIndex * 2 * f
+        case .bf16: da = dRow
+        }
         let db = da + f
         NormKernels.channelBlocks(f) { i, n in
           let gv = NormKernels.loadPartial(g, i, n)
@@ -96,6 +103,9 @@ enum GEGLUKernels {
           NormKernels.storePartial(gv * bv * cdf, da, i, n)
           NormKernels.storePartial(
             gv * NormKernels.loadPartial(a, i, n) * cdf.addingProduct(bv, normalPDF(bv)), db, i, n)
+        }
+        if case .bf16(let p) = gradIn {
+          BF16Kernels.roundSerial(da, into: p + rowIndex * 2 * f, count: 2 * f)
         }
       }
     }

@@ -96,7 +96,8 @@ extension Tensor {
   }
 
   /// The bf16 path of `linear`: x is rounded to bf16 once (a bf16 x is used as it is) and kept
-  /// (half the memory) for ∂W; ∂y is rounded once for both ∂x and ∂W; y is written as bf16.
+  /// (half the memory) for ∂W; ∂y (bf16, as y is) is read as it is by ∂x and ∂W; y is written
+  /// as bf16, and so is ∂x for a bf16 x.
   /// The same numbers as the fp32 operands at `.bf16` precision, which round inside every
   /// product, with y rounded once.
   private func linearBF16(
@@ -113,29 +114,33 @@ extension Tensor {
         cBF16: out.bf16Pointer)
     }
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+    let inputDType = dtype
     out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in
-      // g is rounded once for both products; the bias gradient is summed in the same pass.
-      let gb: Tensor
+      // g is bf16, as y is (an fp32 g, from a caller's seed, is rounded once); the bias
+      // gradient sums its columns in fp32.
+      let gb = g.contiguous(dtype: .bf16)
       var db: Tensor? = nil
       if needs.count > 2 && needs[2] {
-        let g32 = g.contiguous(dtype: .f32)
-        let (rounded, sums) = (
-          Tensor(uninitializedShape: g32.shape, dtype: .bf16), Tensor(uninitializedShape: [outF])
-        )
-        BF16Kernels.roundSummingColumns(
-          g32.floatPointer, into: rounded.bf16Pointer, rows: rows, cols: outF,
-          columnSums: sums.floatPointer)
-        (gb, db) = (rounded, sums)
-      } else {
-        gb = g.contiguous(dtype: .bf16)
+        let sums = Tensor(uninitializedShape: [outF])
+        BF16Kernels.sumColumns(gb.bf16Pointer, rows: rows, cols: outF, into: sums.floatPointer)
+        db = sums
       }
       var grads: [Tensor?] = [nil, nil]
       if needs[0] {
-        let dx = Tensor(uninitializedShape: xb.shape)
-        OneDNN.matmul(
-          batch: 1, m: rows, n: inF, k: outF, a: OneDNNOperand(bf16: gb.bf16Pointer),
-          transposeA: false, b: OneDNNOperand(w.floatPointer), transposeB: false,
-          bBatchStride: nil, c: dx.floatPointer, bias: nil, accumulate: false, precision: .bf16)
+        // ∂x has x's dtype: bf16 (rounded once by the product) for a bf16 x.
+        let dx = Tensor(uninitializedShape: xb.shape, dtype: inputDType)
+        if inputDType == .bf16 {
+          OneDNN.matmul(
+            m: rows, n: inF, k: outF, a: OneDNNOperand(bf16: gb.bf16Pointer),
+            b: OneDNNOperand(w.floatPointer), transposeB: false, bias: nil,
+            cBF16: dx.bf16Pointer)
+        } else {
+          OneDNN.matmul(
+            batch: 1, m: rows, n: inF, k: outF, a: OneDNNOperand(bf16: gb.bf16Pointer),
+            transposeA: false, b: OneDNNOperand(w.floatPointer), transposeB: false,
+            bBatchStride: nil, c: dx.floatPointer, bias: nil, accumulate: false,
+            precision: .bf16)
+        }
         grads[0] = dx
       }
       if needs[1] {

@@ -30,15 +30,18 @@ extension Tensor {
       mean: mean.floatPointer, rstd: rstd.floatPointer)
     let s = shape
     y.node = GradNode.make(self, gamma, beta, op: "groupNorm") { dy, _ in
-      let dy = dy.contiguous(dtype: .f32)
-      let dx = Tensor(uninitializedShape: s)
+      // dy (y's dtype) is read as it is; dx has x's dtype, as its gradient must.
+      let dy = dy.contiguous(dtype: dy.dtype)
+      let dx = Tensor(uninitializedShape: s, dtype: x.dtype)
       let dg = Tensor(uninitializedShape: [C])
       let db = Tensor(uninitializedShape: [C])
       NormKernels.groupNormBackward(
         batch: batch, pixels: pixels, channels: C, groups: groups, x: x.denseOperand,
         gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
-        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
-        dgamma: dg.floatPointer, dbeta: db.floatPointer)
+        rstd: rstd.floatPointer, dy: dy.denseOperand,
+        dx: x.dtype == .f32 ? dx.floatPointer : nil,
+        dxBF16: x.dtype == .bf16 ? dx.bf16Pointer : nil, dgamma: dg.floatPointer,
+        dbeta: db.floatPointer)
       return [dx, dg, db]
     }
     return y
@@ -69,13 +72,14 @@ extension Tensor {
     let s = shape
     let inputs = [self] + [gamma, beta].compactMap { $0 }
     y.node = GradNode.make(inputs: inputs, op: "layerNorm") { dy, _ in
-      let dy = dy.contiguous(dtype: .f32)
-      let dx = Tensor(uninitializedShape: s)
+      // dy (y's dtype) is read as it is; dx has x's dtype.
+      let dy = dy.contiguous(dtype: dy.dtype)
+      let dx = Tensor(uninitializedShape: s, dtype: x.dtype)
       let dg = Tensor(uninitializedShape: [d])
       let db = Tensor(uninitializedShape: [d])
       RowKernels.layerNormBackward(
         rows: rows, dim: d, x: x.denseOperand, gamma: g?.floatPointer, mean: mean.floatPointer,
-        rstd: rstd.floatPointer, dy: dy.floatPointer, dx: dx.floatPointer,
+        rstd: rstd.floatPointer, dy: dy.denseOperand, dx: dx.denseOperand,
         dgamma: dg.floatPointer, dbeta: db.floatPointer)
       var grads: [Tensor?] = [dx]
       if g != nil { grads.append(dg) }

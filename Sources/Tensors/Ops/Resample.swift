@@ -26,26 +26,53 @@ extension Tensor {
         }
       }
     }
+    let inputDType = dtype
     y.node = GradNode.make(self, op: "upsample") { g in
-      let g = g.contiguous(dtype: .f32)
-      let dx = Tensor(uninitializedShape: [B, H, W, C])
-      let (pg, pd) = (SendablePointer(g.floatPointer), SendablePointer(dx.floatPointer))
-      Parallel.forChunks(B * H, chunk: 8) { _, r in
-        for bi in r {
-          let r0 = UnsafePointer(pg.pointer + bi * 2 * (2 * W * C))
-          let r1 = r0 + 2 * W * C
-          let out = pd.pointer + bi * W * C
-          for j in 0..<W {
-            for c in 0..<C {
-              out[j * C + c] =
-                (r0[2 * j * C + c] + r0[(2 * j + 1) * C + c])
-                + (r1[2 * j * C + c] + r1[(2 * j + 1) * C + c])
-            }
-          }
-        }
+      // g (y's dtype) is read as it is; dx has x's dtype: a bf16 row is summed into an fp32
+      // row buffer and rounded from there.
+      let g = g.contiguous(dtype: g.dtype)
+      let dx = Tensor(uninitializedShape: [B, H, W, C], dtype: inputDType)
+      switch g.denseOperand {
+      case .f32(let p): Tensor.upsampleBackward(F32Source(p: p), B, H, W, C, dx.denseOperand)
+      case .bf16(let p): Tensor.upsampleBackward(BF16Source(p: p), B, H, W, C, dx.denseOperand)
       }
       return [dx]
     }
     return y
+  }
+
+  /// dx[b, i, j] = Σ of g over the 2×2 block (2i…2i+1, 2j…2j+1), per channel.
+  private static func upsampleBackward<S: VectorSource>(
+    _ g: S, _ B: Int, _ H: Int, _ W: Int, _ C: Int, _ dx: DenseOperand
+  ) {
+    Parallel.forChunks(B * H, chunk: 8) { _, r in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: dx.isBF16 ? W * C : 0) { buffer in
+        for bi in r {
+          let r0 = g.advanced(by: bi * 2 * (2 * W * C))
+          let r1 = r0.advanced(by: 2 * W * C)
+          let out: UnsafeMutablePointer<Float>
+          switch dx {
+          case .f32(let p): out = p + bi * W * C
+          case .bf16: out = buffer.baseAddress!
+          }
+          for j in 0..<W {
+            let (a, b) = (2 * j * C, (2 * j + 1) * C)
+            var c = 0
+            while c + 8 <= C {
+              let v = (r0.load8(a + c) + r0.load8(b + c)) + (r1.load8(a + c) + r1.load8(b + c))
+              UnsafeMutableRawPointer(out + j * C + c).storeBytes(of: v, as: Vec8.self)
+              c += 8
+            }
+            while c < C {
+              out[j * C + c] = (r0[a + c] + r0[b + c]) + (r1[a + c] + r1[b + c])
+              c += 1
+            }
+          }
+          if case .bf16(let p) = dx {
+            BF16Kernels.roundSerial(out, into: p + bi * W * C, count: W * C)
+          }
+        }
+      }
+    }
   }
 }

@@ -126,7 +126,8 @@ extension Tensor {
     }
     out.node = GradNode.make(inputs: tensors, op: "concat") { g, needs in
       let parts = g.split(sizes: sizes, axis: ax)
-      return zip(parts, needs).map { $1 ? $0.contiguous(dtype: .f32) : nil }
+      // Each part in g's dtype (bf16 stays bf16); accumulation converts to the input's.
+      return zip(parts, needs).map { $1 ? $0.contiguous(dtype: $0.dtype) : nil }
     }
     return out
   }

@@ -127,6 +127,32 @@ extension ElementwiseKernels {
   static func zip<A: VectorSource, B: VectorSource, O: VectorSink, F: VectorBinary>(
     _ n: Int, _ a: A, _ b: B, _ out: O, _ f: F
   ) {
+    // Arithmetic-heavy kernels go through `map`'s stack blocks. The SiLU gradient on bf16
+    // (g, x) into bf16, B32 C64 64x64, best of 5 alternating runs: 3.23 ms in blocks, 4.44 ms
+    // rounding each vector as it is computed (fp32 result: 2.57 ms). For `add` and its kin,
+    // blocks were 1.3–1.6× slower.
+    if F.storesInBlocks {
+      Parallel.forElements(n) { r in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2048) { buffer in
+          let t = buffer.baseAddress!
+          var i = r.lowerBound
+          while i + 2048 <= r.upperBound {
+            for j in stride(from: 0, to: 2048, by: 8) {
+              UnsafeMutableRawPointer(t + j).storeBytes(
+                of: f(a.load8(i + j), b.load8(i + j)), as: Vec8.self)
+            }
+            out.storeBlock(t, i, 2048)
+            i += 2048
+          }
+          while i < r.upperBound {
+            let m = min(8, r.upperBound - i)
+            out.store(f(a.load(i, m), b.load(i, m)), i, m)
+            i += m
+          }
+        }
+      }
+      return
+    }
     Parallel.forElements(n) { r in
       var i = r.lowerBound
       while i + 8 <= r.upperBound {

@@ -18,14 +18,11 @@ public enum BF16Kernels {
     }
   }
 
-  /// `round` of a [rows × cols] matrix that also sums its columns (in fp32, the values before
-  /// rounding) into `columnSums`. A bf16 linear layer's bias gradient then comes out of the pass
-  /// that rounds the incoming gradient, instead of a second, serial read of it
-  /// (`B32x1024 128->512`: 64 MB). Rows go in fixed chunks of about 64 Ki values, and the chunks'
-  /// sums are added in chunk order, so the result does not depend on the thread count.
-  public static func roundSummingColumns(
-    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<UInt16>, rows: Int, cols: Int,
-    columnSums: UnsafeMutablePointer<Float>
+  /// Column sums (fp32) of a bf16 [rows × cols] matrix: a bf16 linear layer's bias gradient
+  /// from its bf16 incoming gradient. Rows go in fixed chunks of about 64 Ki values, and the
+  /// chunks' sums are added in chunk order, so the result does not depend on the thread count.
+  public static func sumColumns(
+    _ src: UnsafePointer<UInt16>, rows: Int, cols: Int, into columnSums: UnsafeMutablePointer<Float>
   ) {
     columnSums.update(repeating: 0, count: cols)
     guard rows > 0, cols > 0 else { return }
@@ -34,16 +31,12 @@ public enum BF16Kernels {
     let stride = (cols + 7) / 8 * 8
     var partials = [Float](repeating: 0, count: chunks * stride)
     partials.withUnsafeMutableBufferPointer { buffer in
-      let (p, s, d) = (
-        SendablePointer(buffer.baseAddress!), SendablePointer(src), SendablePointer(dst)
-      )
+      let (p, s) = (SendablePointer(buffer.baseAddress!), SendablePointer(src))
       Parallel.forChunks(rows, chunk: chunkRows) { chunk, range in
         let acc = p.pointer + chunk * stride
         for row in range {
-          let x = s.pointer + row * cols
-          roundRange(
-            UnsafeRawPointer(x).assumingMemoryBound(to: UInt32.self), d.pointer + row * cols, cols)
-          ElementwiseKernels.accumulate(x, into: acc, count: cols)
+          ElementwiseKernels.accumulate(
+            BF16Source(p: s.pointer + row * cols), into: acc, count: cols)
         }
       }
       for chunk in 0..<chunks {

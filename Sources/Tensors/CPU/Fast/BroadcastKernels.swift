@@ -122,28 +122,37 @@ extension Tensor {
   }
 
   /// Sums a dense tensor down to `target` (a shape it was broadcast from): the gradient of a
-  /// broadcast. Serial over rows in a fixed order, so deterministic.
+  /// broadcast. Serial over rows in a fixed order, so deterministic. A bf16 g is read as it is
+  /// (the time-embedding add's gradient); the sums are fp32.
   static func sumToShape(_ g: Tensor, _ target: [Int]) -> Tensor {
     if g.shape == target { return g }
-    let g = g.contiguous(dtype: .f32)
-    let shape = g.shape
-    let rank = shape.count
+    let g = g.contiguous(dtype: g.dtype)
     let out = Tensor.zeros(target)
     if g.scalarCount == 0 { return out }
-    if ShapeMath.count(target) == 1 {
-      out.floatPointer[0] = ElementwiseKernels.sum(g.scalarCount, g.floatPointer)
-      return out
+    switch g.denseOperand {
+    case .f32(let p): sumRows(F32Source(p: p), g.shape, target, out.floatPointer)
+    case .bf16(let p): sumRows(BF16Source(p: p), g.shape, target, out.floatPointer)
+    }
+    return out
+  }
+
+  private static func sumRows<S: VectorSource>(
+    _ src: S, _ shape: [Int], _ target: [Int], _ dst: UnsafeMutablePointer<Float>
+  ) {
+    let rank = shape.count
+    let count = ShapeMath.count(shape)
+    if ShapeMath.count(target) == 1, case let f32 as F32Source = src {
+      dst[0] = ElementwiseKernels.sum(count, f32.p)
+      return
     }
     let st = ShapeMath.broadcastStrides(target, to: shape)
     let inner = shape[rank - 1]
     let it = st[rank - 1]
-    let rows = g.scalarCount / inner
-    let src = g.floatPointer
-    let dst = out.floatPointer
+    let rows = count / inner
     var index = [Int](repeating: 0, count: max(rank - 1, 0))
     var ot = 0
     for row in 0..<rows {
-      let x = src + row * inner
+      let x = src.advanced(by: row * inner)
       let z = dst + ot
       if it == 1 {
         ElementwiseKernels.accumulate(x, into: z, count: inner)
@@ -151,7 +160,7 @@ extension Tensor {
         var acc = Vec8(repeating: 0)
         var j = 0
         while j + 8 <= inner {
-          acc += UnsafeRawPointer(x + j).loadUnaligned(as: Vec8.self)
+          acc += x.load8(j)
           j += 8
         }
         var s = acc.sum()
@@ -171,7 +180,6 @@ extension Tensor {
         d -= 1
       }
     }
-    return out
   }
 
   /// a + b for two dense tensors of one shape (gradient accumulation).

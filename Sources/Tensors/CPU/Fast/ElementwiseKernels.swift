@@ -123,11 +123,17 @@ public enum ElementwiseKernels {
   public static func accumulate(
     _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int
   ) {
+    accumulate(F32Source(p: src), into: dst, count: count)
+  }
+
+  /// As above from a source in either dtype (a bf16 gradient is widened as it is loaded).
+  @inline(__always)
+  static func accumulate<S: VectorSource>(
+    _ src: S, into dst: UnsafeMutablePointer<Float>, count: Int
+  ) {
     var j = 0
     while j + 8 <= count {
-      let sum =
-        UnsafeRawPointer(dst + j).loadUnaligned(as: Vec8.self)
-        + UnsafeRawPointer(src + j).loadUnaligned(as: Vec8.self)
+      let sum = UnsafeRawPointer(dst + j).loadUnaligned(as: Vec8.self) + src.load8(j)
       UnsafeMutableRawPointer(dst + j).storeBytes(of: sum, as: Vec8.self)
       j += 8
     }
@@ -173,6 +179,14 @@ public protocol VectorUnary {
 /// A lane-wise function of two vectors, as a type.
 public protocol VectorBinary {
   func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8
+  /// Whether `zip` computes 2048-value blocks into a stack buffer and stores each from there
+  /// (as `map` always does) rather than storing each vector as it is computed. True for
+  /// kernels with enough arithmetic that a bf16 store per vector slows them (see `zip`).
+  static var storesInBlocks: Bool { get }
+}
+
+extension VectorBinary {
+  public static var storesInBlocks: Bool { false }
 }
 
 /// A closure as a kernel (calls stay indirect).
@@ -214,6 +228,7 @@ struct SiLUKernel: VectorUnary {
 
 /// SiLU backward, ∂x = g·σ(x)·(1 + x·(1 − σ(x))), from (g, x).
 struct SiLUGradientKernel: VectorBinary {
+  static var storesInBlocks: Bool { true }
   @inline(__always) func callAsFunction(_ g: Vec8, _ x: Vec8) -> Vec8 {
     let s = vsigmoid(x)
     return g * s * (1 + x * (1 - s))

@@ -191,46 +191,55 @@ public enum NormKernels {
   ) {
     groupNormBackward(
       batch: batch, pixels: pixels, channels: C, groups: groups, x: F32Source(p: x),
-      gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx,
-      dgamma: dgamma, dbeta: dbeta)
+      gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: F32Source(p: dy),
+      dx: dx, dxBF16: nil, dgamma: dgamma, dbeta: dbeta)
   }
 
-  /// As above with x stored as fp32 or bf16 (read as it is).
+  /// As above with x and dy each stored as fp32 or bf16 (read as they are), and dx written
+  /// as fp32 (`dx`) or rounded to bf16 in registers (`dxBF16`; one of the two non-nil). In
+  /// the bf16 U-Net all three are bf16: a bf16 activation's gradient is bf16.
   static func groupNormBackward(
     batch: Int, pixels: Int, channels C: Int, groups: Int, x: DenseOperand,
     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, silu: Bool,
-    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-    dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
-    dbeta: UnsafeMutablePointer<Float>
+    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: DenseOperand,
+    dx: UnsafeMutablePointer<Float>?, dxBF16: UnsafeMutablePointer<UInt16>?,
+    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
   ) {
-    switch x {
-    case .f32(let p):
+    @inline(__always) func run<X: VectorSource, D: VectorSource>(_ x: X, _ dy: D) {
       groupNormBackward(
-        batch: batch, pixels: pixels, channels: C, groups: groups, x: F32Source(p: p),
-        gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx,
+        batch: batch, pixels: pixels, channels: C, groups: groups, x: x, gamma: gamma,
+        beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx, dxBF16: dxBF16,
         dgamma: dgamma, dbeta: dbeta)
-    case .bf16(let p):
-      groupNormBackward(
-        batch: batch, pixels: pixels, channels: C, groups: groups, x: BF16Source(p: p),
-        gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx,
-        dgamma: dgamma, dbeta: dbeta)
+    }
+    switch (x, dy) {
+    case (.f32(let px), .f32(let pd)): run(F32Source(p: px), F32Source(p: pd))
+    case (.f32(let px), .bf16(let pd)): run(F32Source(p: px), BF16Source(p: pd))
+    case (.bf16(let px), .f32(let pd)): run(BF16Source(p: px), F32Source(p: pd))
+    case (.bf16(let px), .bf16(let pd)): run(BF16Source(p: px), BF16Source(p: pd))
     }
   }
 
-  /// The generic backward, inlined per source as the forward.
+  /// The generic backward, inlined per pair of sources as the forward.
   @inline(__always)
-  static func groupNormBackward<X: VectorSource>(
+  static func groupNormBackward<X: VectorSource, D: VectorSource>(
     batch: Int, pixels: Int, channels C: Int, groups: Int,
     x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
     silu: Bool, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+    dy: D, dx: UnsafeMutablePointer<Float>?, dxBF16: UnsafeMutablePointer<UInt16>?,
     dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
   ) {
+    precondition((dx == nil) != (dxBF16 == nil), "groupNormBackward: exactly one output")
     let cg = C / groups
     let stride = C + 8
     var partG = [Float](repeating: 0, count: batch * stride)
     var partB = [Float](repeating: 0, count: batch * stride)
-    let (pdy, pdx) = (SendablePointer(dy), SendablePointer(dx))
+    let pdx = dx.map(SendablePointer.init)
+    let pdx16 = dxBF16.map(SendablePointer.init)
+    // A bf16 dx needs fp32 room for dz: one pooled buffer for the whole batch (a buffer per
+    // sample from the system allocator was mmap-ed and page-faulted on every call: B32 C256
+    // 16x16 took 1.43 ms against 1.31 ms with an fp32 dx).
+    let scratch = dx == nil ? Tensor(uninitializedShape: [batch * pixels * C]) : nil
+    let scratchPointer = scratch.map { SendablePointer($0.floatPointer) }
     let (pg, pbeta, pm, pr) = (
       SendablePointer(gamma), SendablePointer(beta), SendablePointer(mean), SendablePointer(rstd)
     )
@@ -241,8 +250,10 @@ public enum NormKernels {
           let b = r.lowerBound
           let base = b * pixels * C
           let xb = x.advanced(by: base)
-          let dyb = UnsafePointer(pdy.pointer + base)
-          let dxb = pdx.pointer + base
+          let dyb = dy.advanced(by: base)
+          // dz is kept between the two passes in fp32: in dx itself when dx is fp32, else in
+          // the scratch buffer (dx is then written once, rounded, by the second pass).
+          let dzb = (pdx ?? scratchPointer!).pointer + base
           let sumDzXhat = ppg.pointer + b * stride
           let sumDz = ppb.pointer + b * stride
           let meanC = padded(C) { pm.pointer[b * groups + $0 / cg] }
@@ -258,7 +269,7 @@ public enum NormKernels {
                   )
                   @inline(__always) func dzAndXhat(_ p: Int, _ c: Int, _ n: Int) -> (Vec8, Vec8) {
                     let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
-                    var dz = loadPartial(dyb, p * C + c, n)
+                    var dz = dyb.load(p * C + c, n)
                     if silu {
                       let z = load(bt, c).addingProduct(xhat, load(gm, c))
                       let sg = vsigmoid(z)
@@ -273,7 +284,7 @@ public enum NormKernels {
                       let (dz, xhat) = dzAndXhat(p, c, n)
                       store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
                       store(load(sumDz, c) + dz, sumDz, c)
-                      storePartial(dz, dxb, p * C + c, n)
+                      storePartial(dz, dzb, p * C + c, n)
                     }
                   }
                   // Group means of dx̂ = dz·γ and of dx̂·x̂, spread back per channel.
@@ -291,10 +302,16 @@ public enum NormKernels {
                       let (a, bb) = (a.baseAddress!, bb.baseAddress!)
                       for p in 0..<pixels {
                         channelBlocks(C) { c, n in
-                          let dz = loadPartial(dxb, p * C + c, n)
+                          let dz = loadPartial(dzb, p * C + c, n)
                           let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
                           let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
-                          storePartial(v, dxb, p * C + c, n)
+                          storePartial(v, dzb, p * C + c, n)
+                        }
+                        // A bf16 dx: the pixel's channels, still in L1, rounded (as the
+                        // forward rounds y).
+                        if let pdx16 {
+                          BF16Kernels.roundSerial(
+                            dzb + p * C, into: pdx16.pointer + base + p * C, count: C)
                         }
                       }
                     }
@@ -306,6 +323,7 @@ public enum NormKernels {
         }
       }
     }
+    withExtendedLifetime(scratch) {}
     for c in 0..<C {
       var sg: Float = 0
       var sb: Float = 0

@@ -125,8 +125,9 @@ extension OneDNN {
   /// Returns nil when oneDNN has no bf16 kernel here, or only its reference loop.
   static func buildConv(_ engine: OpaquePointer, _ key: OneDNNPlanKey) -> OneDNNPlan? {
     guard
-      case .conv(let g, let direction, let precision, let withBias, let format, let bf16Operands) =
-        key
+      case .conv(
+        let g, let direction, let precision, let withBias, let format, let bf16Operands,
+        let bf16GradInput) = key
     else {
       return nil
     }
@@ -136,11 +137,11 @@ extension OneDNN {
     let yDims = [g.batch, g.outChannels, g.outHeight, g.outWidth]
     let wDims = [g.outChannels, g.inChannels, g.kernelH, g.kernelW]
     // Operands the caller passes (x, dy) and results it receives (y: bf16 with bf16 operands,
-    // else fp32; dx, dw: fp32).
+    // else fp32; dx: bf16 when asked for, else fp32; dw: fp32).
     let xUser = oneDNNDesc(xDims, operandType, dnnl_nhwc)
     let dyUser = oneDNNDesc(yDims, operandType, dnnl_nhwc)
     let yUser = oneDNNDesc(yDims, operandType, dnnl_nhwc)
-    let dxUser = oneDNNDesc(xDims, dnnl_f32, dnnl_nhwc)
+    let dxUser = oneDNNDesc(xDims, bf16GradInput ? dnnl_bf16 : dnnl_f32, dnnl_nhwc)
     let wUser = oneDNNDesc(wDims, dnnl_f32, dnnl_ohwi)
     var xCompute = oneDNNDesc(xDims, type, dnnl_nhwc)
     var yCompute = oneDNNDesc(yDims, type, dnnl_nhwc)

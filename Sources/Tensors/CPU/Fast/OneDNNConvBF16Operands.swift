@@ -6,9 +6,10 @@ import CDNNL
 /// (forward, backward-weights) and its dy twice (backward-data, backward-weights), each a full
 /// pass over the tensor, and every plan keeps its own bf16 buffers for them. Here the caller
 /// rounds each tensor once (``BF16Kernels``) and may keep the half-size bf16 x for the
-/// backward pass instead of the fp32 one. The forward result is bf16 (autocast's activations);
-/// weights, bias and gradients stay fp32. The numbers are those of the fp32 entry points with
-/// `.bf16` precision (the same roundings, the same kernels), the forward result rounded once.
+/// backward pass instead of the fp32 one. The forward result is bf16 (autocast's activations),
+/// and so may be dx (a bf16 x's gradient); weights, bias and their gradients stay fp32. The
+/// numbers are those of the fp32 entry points with `.bf16` precision (the same roundings, the
+/// same kernels), the bf16 results rounded once.
 extension OneDNN {
   /// y = conv(x, w) + bias with `input` in bf16. Overwrites `output` (`[N, OH, OW, O]`, bf16:
   /// accumulated in fp32, rounded to nearest even once, as PyTorch's autocast writes it).
@@ -46,6 +47,23 @@ extension OneDNN {
       conv2dBackwardData(
         g, gradOutput: dy.pointer, weight: weight, gradInput: gradInput, precision: .bf16)
     }
+  }
+
+  /// dx = conv_transpose(dy, w) with `gradOutput` in bf16 and `gradInput` written as bf16 (the
+  /// gradient of a bf16 x): accumulated in fp32, rounded once.
+  public static func conv2dBackwardData(
+    _ g: Conv2dGeometry, gradOutputBF16 gradOutput: UnsafePointer<UInt16>,
+    weight: UnsafePointer<Float>, gradInputBF16 gradInput: UnsafeMutablePointer<UInt16>
+  ) {
+    let key = OneDNNPlanKey.conv(
+      g, .backwardData, .bf16, withBias: false, weights: convWeightsFormat, bf16Operands: true,
+      bf16GradInput: true)
+    let pointers = [oneDNNRaw(gradOutput), oneDNNRaw(weight), oneDNNRaw(gradInput)]
+    if OneDNNRuntime.shared.run(key, pointers, build: { buildConv($0, key) }) { return }
+    let dx = UnsafeMutablePointer<Float>.allocate(capacity: g.inputCount)
+    defer { dx.deallocate() }
+    conv2dBackwardData(g, gradOutputBF16: gradOutput, weight: weight, gradInput: dx)
+    BF16Kernels.round(dx, into: gradInput, count: g.inputCount)
   }
 
   /// dw, db from bf16 `input` and `gradOutput`. Overwrites `gradWeight` and `gradBias` (fp32).

@@ -85,10 +85,11 @@ final class OneDNNRuntime: Sendable {
 /// What a plan computes; equal keys share one set of primitives.
 enum OneDNNPlanKey: Hashable, Sendable {
   /// `bf16Operands`: the activation operands (x, dy) arrive as bf16 and the forward result
-  /// leaves as bf16; gradients are fp32.
+  /// leaves as bf16; gradients are fp32 unless `bf16GradInput` (backward data: dx is written
+  /// as bf16, the gradient of a bf16 x).
   case conv(
     Conv2dGeometry, OneDNNConvDirection, Precision, withBias: Bool, weights: OneDNNWeightsFormat,
-    bf16Operands: Bool = false)
+    bf16Operands: Bool = false, bf16GradInput: Bool = false)
   case matmul(OneDNNMatmulShape, Precision)
 }
 

@@ -98,11 +98,12 @@ public enum RowKernels {
     }
   }
 
-  /// x fp32 or bf16 (widened row by row).
+  /// x and dy fp32 or bf16 (widened row by row); dx fp32 or bf16 (each row computed into an
+  /// L1-sized buffer and rounded from there).
   static func layerNormBackward(
     rows: Int, dim d: Int, x: DenseOperand, gamma: UnsafePointer<Float>?,
-    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-    dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>?,
+    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: DenseOperand,
+    dx: DenseOperand, dgamma: UnsafeMutablePointer<Float>?,
     dbeta: UnsafeMutablePointer<Float>?
   ) {
     let g = NormKernels.padded(d) { gamma?[$0] ?? 1 }
@@ -110,9 +111,7 @@ public enum RowKernels {
     let stride = d + 8
     var partG = [Float](repeating: 0, count: max(chunks, 1) * stride)
     var partB = [Float](repeating: 0, count: max(chunks, 1) * stride)
-    let (pdy, pdx, pm, pr) = (
-      SendablePointer(dy), SendablePointer(dx), SendablePointer(mean), SendablePointer(rstd)
-    )
+    let (pm, pr) = (SendablePointer(mean), SendablePointer(rstd))
     g.withUnsafeBufferPointer { gb in
       partG.withUnsafeMutableBufferPointer { pgb in
         partB.withUnsafeMutableBufferPointer { pbb in
@@ -124,10 +123,12 @@ public enum RowKernels {
             let accG = ppg.pointer + chunk * stride
             let accB = ppb.pointer + chunk * stride
             let xRow = UnsafeMutablePointer<Float>.allocate(capacity: x.isBF16 ? d : 0)
-            defer { xRow.deallocate() }
+            let dyRow = UnsafeMutablePointer<Float>.allocate(capacity: dy.isBF16 ? d : 0)
+            let dxRow = UnsafeMutablePointer<Float>.allocate(capacity: dx.isBF16 ? d : 0)
+            defer { (xRow.deallocate(), dyRow.deallocate(), dxRow.deallocate()) }
             for row in r {
               let xr = x.row(row * d, count: d, buffer: xRow)
-              let dyr = UnsafePointer(pdy.pointer + row * d)
+              let dyr = dy.row(row * d, count: d, buffer: dyRow)
               let m = Vec8(repeating: pm.pointer[row])
               let rs = pr.pointer[row]
               var sA: Float = 0  // Σ dx̂
@@ -147,10 +148,18 @@ public enum RowKernels {
               }
               let mA = Vec8(repeating: sA / Float(d))
               let mB = Vec8(repeating: sB / Float(d))
-              rowMap(d, pdx.pointer + row * d) { i, n in
+              let out: UnsafeMutablePointer<Float>
+              switch dx {
+              case .f32(let p): out = p + row * d
+              case .bf16: out = dxRow
+              }
+              rowMap(d, out) { i, n in
                 let xhat = (NormKernels.loadPartial(xr, i, n) - m) * rs
                 let dxhat = NormKernels.loadPartial(dyr, i, n) * NormKernels.load(gp.pointer, i)
                 return rs * (dxhat - mA - xhat * mB)
+              }
+              if case .bf16(let p) = dx {
+                BF16Kernels.roundSerial(out, into: p + row * d, count: d)
               }
             }
           }
