@@ -13,6 +13,10 @@
 #                    per line is the median over the rounds. On a shared VM one run of either
 #                    side can be 20-40 % off on some lines (both sides drift); alternating
 #                    rounds and medians keep one bad minute from deciding a ratio.
+#   STAT             how a side's rounds combine per line: median (default) or min. This
+#                    VM's slowdowns come in spells of tens of seconds that hit one side's
+#                    round and not the other's; the minimum over alternating rounds is each
+#                    side's time outside them (the same statistic for both sides).
 #   OURS_JSON, TORCH_JSON  reuse saved outputs instead of running (either or both)
 #   KEEP_DIR         directory to keep the raw outputs in (default: a temp dir, removed)
 set -euo pipefail
@@ -54,11 +58,15 @@ done
 OURS=$(IFS=,; echo "${OURS_FILES[*]}")
 TORCH=$(IFS=,; echo "${TORCH_FILES[*]}")
 
-"$PY" - "$OURS" "$TORCH" <<'PYEOF'
+case "${STAT:=median}" in median | min) ;; *) echo "compare.sh: STAT is median or min" >&2; exit 2 ;; esac
+echo "per line: the $STAT over $ROUNDS round(s) per side" >&2
+
+"$PY" - "$OURS" "$TORCH" "$STAT" <<'PYEOF'
 import json, statistics, sys
+combine = min if sys.argv[3] == "min" else statistics.median
 
 def load(paths):
-    """Lines of one side, keyed; `ms` is the median over the files (rounds) that have the line."""
+    """Lines of one side, keyed; `ms` is the median (or min) over the rounds that have it."""
     runs = {}
     for path in paths.split(","):
         with open(path) as f:
@@ -68,7 +76,7 @@ def load(paths):
                     continue  # progress text, warnings
                 d = json.loads(line)
                 runs.setdefault((d["op"], d["shape"], d["dtype"], d["direction"]), []).append(d)
-    return {k: dict(v[0], ms=statistics.median(d["ms"] for d in v)) for k, v in runs.items()}
+    return {k: dict(v[0], ms=combine([d["ms"] for d in v])) for k, v in runs.items()}
 
 ours, torch = load(sys.argv[1]), load(sys.argv[2])
 keys = list(torch) + [k for k in ours if k not in torch]

@@ -74,27 +74,34 @@ extension ElementwiseKernels {
   static func map<A: VectorSource, O: VectorSink, F: VectorUnary>(
     _ n: Int, _ a: A, _ out: O, _ f: F
   ) {
-    // Blocks of 2048 values go through an fp32 buffer on the stack and are stored from there.
-    // For a bf16 input and result, storing each vector right after computing it was 1.4×
-    // slower on SiLU (3.4 against 2.4 ms for 8 M values; the cause is not pinned down, 4 KiB
-    // aliasing of the lockstep loads and stores is a guess). The memory-bound `zip` ops store
-    // directly: through blocks, bf16 `add` was 1.3–1.6× slower.
+    blocked(n, UnaryValues(a: a, f: f), out)
+  }
+
+  /// out[i] = values[i] in blocks of 2048 computed into an fp32 buffer on the stack and stored
+  /// from there. For a bf16 input and result, storing each vector right after computing it was
+  /// 1.4× slower on SiLU (3.4 against 2.4 ms for 8 M values; the cause is not pinned down, 4 KiB
+  /// aliasing of the lockstep loads and stores is a guess). The memory-bound `zip` ops store
+  /// directly: through blocks, bf16 `add` was 1.3–1.6× slower.
+  @inline(__always)
+  static func blocked<V: ComputedValues, O: VectorSink>(_ n: Int, _ values: V, _ out: O) {
     Parallel.forElements(n) { r in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: 2048) { buffer in
         let t = buffer.baseAddress!
         var i = r.lowerBound
         while i + 2048 <= r.upperBound {
           for j in stride(from: 0, to: 2048, by: 8) {
-            UnsafeMutableRawPointer(t + j).storeBytes(of: f(a.load8(i + j)), as: Vec8.self)
+            UnsafeMutableRawPointer(t + j).storeBytes(of: values.load8(i + j), as: Vec8.self)
           }
           out.storeBlock(t, i, 2048)
           i += 2048
         }
         while i + 8 <= r.upperBound {
-          out.store8(f(a.load8(i)), i)
+          out.store8(values.load8(i), i)
           i += 8
         }
-        if i < r.upperBound { out.store(f(a.load(i, r.upperBound - i)), i, r.upperBound - i) }
+        if i < r.upperBound {
+          out.store(values.load(i, r.upperBound - i), i, r.upperBound - i)
+        }
       }
     }
   }
@@ -131,28 +138,7 @@ extension ElementwiseKernels {
     // (g, x) into bf16, B32 C64 64x64, best of 5 alternating runs: 3.23 ms in blocks, 4.44 ms
     // rounding each vector as it is computed (fp32 result: 2.57 ms). For `add` and its kin,
     // blocks were 1.3–1.6× slower.
-    if F.storesInBlocks {
-      Parallel.forElements(n) { r in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2048) { buffer in
-          let t = buffer.baseAddress!
-          var i = r.lowerBound
-          while i + 2048 <= r.upperBound {
-            for j in stride(from: 0, to: 2048, by: 8) {
-              UnsafeMutableRawPointer(t + j).storeBytes(
-                of: f(a.load8(i + j), b.load8(i + j)), as: Vec8.self)
-            }
-            out.storeBlock(t, i, 2048)
-            i += 2048
-          }
-          while i < r.upperBound {
-            let m = min(8, r.upperBound - i)
-            out.store(f(a.load(i, m), b.load(i, m)), i, m)
-            i += m
-          }
-        }
-      }
-      return
-    }
+    if F.storesInBlocks { return blocked(n, BinaryValues(a: a, b: b, f: f), out) }
     Parallel.forElements(n) { r in
       var i = r.lowerBound
       while i + 8 <= r.upperBound {
@@ -165,6 +151,31 @@ extension ElementwiseKernels {
       }
     }
   }
+}
+
+/// A kernel applied to its sources, read like a source (for `ElementwiseKernels.blocked`).
+protocol ComputedValues: Sendable {
+  /// f at elements i..<i+8.
+  func load8(_ i: Int) -> Vec8
+  /// f at n ≤ 8 elements from i on (lanes past n unspecified).
+  func load(_ i: Int, _ n: Int) -> Vec8
+}
+
+struct UnaryValues<A: VectorSource, F: VectorUnary>: ComputedValues, @unchecked Sendable {
+  let a: A
+  let f: F
+  @inline(__always) func load8(_ i: Int) -> Vec8 { f(a.load8(i)) }
+  @inline(__always) func load(_ i: Int, _ n: Int) -> Vec8 { f(a.load(i, n)) }
+}
+
+struct BinaryValues<A: VectorSource, B: VectorSource, F: VectorBinary>: ComputedValues,
+  @unchecked Sendable
+{
+  let a: A
+  let b: B
+  let f: F
+  @inline(__always) func load8(_ i: Int) -> Vec8 { f(a.load8(i), b.load8(i)) }
+  @inline(__always) func load(_ i: Int, _ n: Int) -> Vec8 { f(a.load(i, n), b.load(i, n)) }
 }
 
 /// 8 values rounded to bf16 (nearest even, NaN kept quiet: the bits of `bf16Bits`) and stored
