@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Work splitting over the machine's cores.
 ///
@@ -144,13 +145,14 @@ final class OpenMP: @unchecked Sendable {
     parallel(
       { raw in
         let job = Unmanaged<OpenMPJob>.fromOpaque(raw!).takeUnretainedValue()
-        let omp = OpenMP.shared!
-        let tid = Int(omp.threadNum())
-        let team = Int(omp.numThreads())
-        var c = tid
-        while c < job.chunks {
+        // Each thread takes the next chunk not yet taken, so a thread that the VM stalls (or
+        // that runs on a busier core) holds back at most its current chunk, where a fixed
+        // interleaving made the whole team wait for its share. Which thread runs a chunk
+        // does not change what the chunk computes.
+        while true {
+          let c = job.next.wrappingAdd(1, ordering: .relaxed).oldValue
+          if c >= job.chunks { break }
           job.body(c, (c * job.chunk)..<min(job.count, (c + 1) * job.chunk))
-          c += team
         }
       }, data, UInt32(min(threads, job.chunks)), 0)
     Unmanaged<OpenMPJob>.fromOpaque(data).release()
@@ -159,6 +161,8 @@ final class OpenMP: @unchecked Sendable {
 
 final class OpenMPJob: @unchecked Sendable {
   let body: (Int, Range<Int>) -> Void
+  /// The next chunk to hand out.
+  let next = Atomic<Int>(0)
   let count: Int
   let chunk: Int
   let chunks: Int

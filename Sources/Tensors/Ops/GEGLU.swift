@@ -60,7 +60,10 @@ enum GEGLUKernels {
       // bf16 h: each row is widened into one.
       let row = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : f)
       let hRow = UnsafeMutablePointer<Float>.allocate(capacity: h.isBF16 ? 2 * f : 0)
-      defer { (row.deallocate(), hRow.deallocate()) }
+      defer {
+        row.deallocate()
+        hRow.deallocate()
+      }
       for rowIndex in r {
         let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
@@ -85,7 +88,11 @@ enum GEGLUKernels {
       let hRow = UnsafeMutablePointer<Float>.allocate(capacity: h.isBF16 ? 2 * f : 0)
       let gRow = UnsafeMutablePointer<Float>.allocate(capacity: gradOut.isBF16 ? f : 0)
       let dRow = UnsafeMutablePointer<Float>.allocate(capacity: gradIn.isBF16 ? 2 * f : 0)
-      defer { (hRow.deallocate(), gRow.deallocate(), dRow.deallocate()) }
+      defer {
+        hRow.deallocate()
+        gRow.deallocate()
+        dRow.deallocate()
+      }
       for rowIndex in r {
         let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f

@@ -66,7 +66,10 @@ public enum RowKernels {
         Parallel.forChunks(rows, chunk: rowsPerChunk) { _, r in
           let buffer = UnsafeMutablePointer<Float>.allocate(capacity: py16 == nil ? 0 : d)
           let xRow = UnsafeMutablePointer<Float>.allocate(capacity: x.isBF16 ? d : 0)
-          defer { (buffer.deallocate(), xRow.deallocate()) }
+          defer {
+            buffer.deallocate()
+            xRow.deallocate()
+          }
           for row in r {
             let xr = x.row(row * d, count: d, buffer: xRow)
             let mu = rowSum(xr, d) { $0 } / Float(d)
@@ -125,7 +128,11 @@ public enum RowKernels {
             let xRow = UnsafeMutablePointer<Float>.allocate(capacity: x.isBF16 ? d : 0)
             let dyRow = UnsafeMutablePointer<Float>.allocate(capacity: dy.isBF16 ? d : 0)
             let dxRow = UnsafeMutablePointer<Float>.allocate(capacity: dx.isBF16 ? d : 0)
-            defer { (xRow.deallocate(), dyRow.deallocate(), dxRow.deallocate()) }
+            defer {
+              xRow.deallocate()
+              dyRow.deallocate()
+              dxRow.deallocate()
+            }
             for row in r {
               let xr = x.row(row * d, count: d, buffer: xRow)
               let dyr = dy.row(row * d, count: d, buffer: dyRow)
