@@ -124,7 +124,8 @@ struct BenchOpsCommand: ParsableCommand {
     for precision in precisions {
       for c in cases {
         // Memory-bound ops at bf16 take bf16 activations (what the bf16 products write), as
-        // the peer script's bf16 tensors; their [C] parameters stay fp32. Gradients have their tensor's dtype.
+        // the peer script's bf16 tensors; their [C] parameters stay fp32. Gradients have
+        // their tensor's dtype.
         let c =
           precision == .bf16 && c.flops == nil
           ? c.with(inputs: c.inputs.map { $0.rank > 1 ? $0.converted(to: .bf16) : $0 }) : c

@@ -97,11 +97,7 @@ enum GEGLUKernels {
         let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
         let g = gradOut.row(rowIndex * f, count: f, buffer: gRow)
-        let da: UnsafeMutablePointer<Float>
-        switch gradIn {
-        case .f32(let p): da = p + rowIndex * 2 * f
-        case .bf16: da = dRow
-        }
+        let da = gradIn.outputRow(rowIndex * 2 * f, buffer: dRow)
         let db = da + f
         NormKernels.channelBlocks(f) { i, n in
           let gv = NormKernels.loadPartial(g, i, n)
@@ -111,9 +107,7 @@ enum GEGLUKernels {
           NormKernels.storePartial(
             gv * NormKernels.loadPartial(a, i, n) * cdf.addingProduct(bv, normalPDF(bv)), db, i, n)
         }
-        if case .bf16(let p) = gradIn {
-          BF16Kernels.roundSerial(da, into: p + rowIndex * 2 * f, count: 2 * f)
-        }
+        gradIn.finishRow(rowIndex * 2 * f, count: 2 * f, from: da)
       }
     }
   }

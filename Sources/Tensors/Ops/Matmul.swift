@@ -116,8 +116,8 @@ extension Tensor {
     let inputs = [self, weight] + (bias.map { [$0] } ?? [])
     let inputDType = dtype
     out.node = GradNode.make(inputs: inputs, op: "linear") { g, needs in
-      // g is bf16, as y is (an fp32 g, from a caller's seed, is rounded once); the bias
-      // gradient sums its columns in fp32.
+      // g is bf16, as y is (the autodiff hands every gradient over in its tensor's dtype, so
+      // this conversion is a no-op); the bias gradient sums its columns in fp32.
       let gb = g.contiguous(dtype: .bf16)
       var db: Tensor? = nil
       if needs.count > 2 && needs[2] {

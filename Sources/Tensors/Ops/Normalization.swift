@@ -38,10 +38,8 @@ extension Tensor {
       NormKernels.groupNormBackward(
         batch: batch, pixels: pixels, channels: C, groups: groups, x: x.denseOperand,
         gamma: g.floatPointer, beta: b.floatPointer, silu: silu, mean: mean.floatPointer,
-        rstd: rstd.floatPointer, dy: dy.denseOperand,
-        dx: x.dtype == .f32 ? dx.floatPointer : nil,
-        dxBF16: x.dtype == .bf16 ? dx.bf16Pointer : nil, dgamma: dg.floatPointer,
-        dbeta: db.floatPointer)
+        rstd: rstd.floatPointer, dy: dy.denseOperand, dx: dx.denseOperand,
+        dgamma: dg.floatPointer, dbeta: db.floatPointer)
       return [dx, dg, db]
     }
     return y

@@ -50,11 +50,7 @@ extension Tensor {
         for bi in r {
           let r0 = g.advanced(by: bi * 2 * (2 * W * C))
           let r1 = r0.advanced(by: 2 * W * C)
-          let out: UnsafeMutablePointer<Float>
-          switch dx {
-          case .f32(let p): out = p + bi * W * C
-          case .bf16: out = buffer.baseAddress!
-          }
+          let out = dx.outputRow(bi * W * C, buffer: buffer.baseAddress!)
           for j in 0..<W {
             let (a, b) = (2 * j * C, (2 * j + 1) * C)
             var c = 0
@@ -68,9 +64,7 @@ extension Tensor {
               c += 1
             }
           }
-          if case .bf16(let p) = dx {
-            BF16Kernels.roundSerial(out, into: p + bi * W * C, count: W * C)
-          }
+          dx.finishRow(bi * W * C, count: W * C, from: out)
         }
       }
     }

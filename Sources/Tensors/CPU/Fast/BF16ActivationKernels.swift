@@ -28,6 +28,23 @@ enum DenseOperand: @unchecked Sendable {
     }
   }
 
+  /// Where a row kernel writes elements start..<start+count as fp32: in place for fp32, else
+  /// `buffer` (at least `count` values), which `finishRow` then rounds into place.
+  @inline(__always)
+  func outputRow(_ start: Int, buffer: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+    switch self {
+    case .f32(let p): p + start
+    case .bf16: buffer
+    }
+  }
+
+  /// Completes a row written through `outputRow`: rounds it into place for bf16 (from L1,
+  /// where the kernel just wrote it); nothing to do for fp32.
+  @inline(__always)
+  func finishRow(_ start: Int, count: Int, from row: UnsafeMutablePointer<Float>) {
+    if case .bf16(let p) = self { BF16Kernels.roundSerial(row, into: p + start, count: count) }
+  }
+
   /// Element i as fp32.
   @inline(__always)
   subscript(i: Int) -> Float {

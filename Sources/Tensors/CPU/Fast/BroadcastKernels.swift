@@ -129,6 +129,10 @@ extension Tensor {
     let g = g.contiguous(dtype: g.dtype)
     let out = Tensor.zeros(target)
     if g.scalarCount == 0 { return out }
+    if ShapeMath.count(target) == 1, case .f32(let p) = g.denseOperand {
+      out.floatPointer[0] = ElementwiseKernels.sum(g.scalarCount, p)
+      return out
+    }
     switch g.denseOperand {
     case .f32(let p): sumRows(F32Source(p: p), g.shape, target, out.floatPointer)
     case .bf16(let p): sumRows(BF16Source(p: p), g.shape, target, out.floatPointer)
@@ -141,10 +145,6 @@ extension Tensor {
   ) {
     let rank = shape.count
     let count = ShapeMath.count(shape)
-    if ShapeMath.count(target) == 1, case let f32 as F32Source = src {
-      dst[0] = ElementwiseKernels.sum(count, f32.p)
-      return
-    }
     let st = ShapeMath.broadcastStrides(target, to: shape)
     let inner = shape[rank - 1]
     let it = st[rank - 1]

@@ -192,24 +192,23 @@ public enum NormKernels {
     groupNormBackward(
       batch: batch, pixels: pixels, channels: C, groups: groups, x: F32Source(p: x),
       gamma: gamma, beta: beta, silu: silu, mean: mean, rstd: rstd, dy: F32Source(p: dy),
-      dx: dx, dxBF16: nil, dgamma: dgamma, dbeta: dbeta)
+      dx: .f32(dx), dgamma: dgamma, dbeta: dbeta)
   }
 
-  /// As above with x and dy each stored as fp32 or bf16 (read as they are), and dx written
-  /// as fp32 (`dx`) or rounded to bf16 in registers (`dxBF16`; one of the two non-nil). In
-  /// the bf16 U-Net all three are bf16: a bf16 activation's gradient is bf16.
+  /// As above with x, dy and dx each stored as fp32 or bf16: x and dy read as they are, a
+  /// bf16 dx rounded per pixel from L1. In the bf16 U-Net all three are bf16: a bf16
+  /// activation's gradient is bf16.
   static func groupNormBackward(
     batch: Int, pixels: Int, channels C: Int, groups: Int, x: DenseOperand,
     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, silu: Bool,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: DenseOperand,
-    dx: UnsafeMutablePointer<Float>?, dxBF16: UnsafeMutablePointer<UInt16>?,
-    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
+    dx: DenseOperand, dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
   ) {
     @inline(__always) func run<X: VectorSource, D: VectorSource>(_ x: X, _ dy: D) {
       groupNormBackward(
         batch: batch, pixels: pixels, channels: C, groups: groups, x: x, gamma: gamma,
-        beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx, dxBF16: dxBF16,
-        dgamma: dgamma, dbeta: dbeta)
+        beta: beta, silu: silu, mean: mean, rstd: rstd, dy: dy, dx: dx, dgamma: dgamma,
+        dbeta: dbeta)
     }
     switch (x, dy) {
     case (.f32(let px), .f32(let pd)): run(F32Source(p: px), F32Source(p: pd))
@@ -225,21 +224,21 @@ public enum NormKernels {
     batch: Int, pixels: Int, channels C: Int, groups: Int,
     x: X, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
     silu: Bool, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-    dy: D, dx: UnsafeMutablePointer<Float>?, dxBF16: UnsafeMutablePointer<UInt16>?,
-    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>
+    dy: D, dx: DenseOperand, dgamma: UnsafeMutablePointer<Float>,
+    dbeta: UnsafeMutablePointer<Float>
   ) {
-    precondition((dx == nil) != (dxBF16 == nil), "groupNormBackward: exactly one output")
     let cg = C / groups
     let stride = C + 8
     var partG = [Float](repeating: 0, count: batch * stride)
     var partB = [Float](repeating: 0, count: batch * stride)
-    let pdx = dx.map(SendablePointer.init)
-    let pdx16 = dxBF16.map(SendablePointer.init)
-    // A bf16 dx needs fp32 room for dz: one pooled buffer for the whole batch (a buffer per
-    // sample from the system allocator was mmap-ed and page-faulted on every call: B32 C256
-    // 16x16 took 1.43 ms against 1.31 ms with an fp32 dx).
-    let scratch = dx == nil ? Tensor(uninitializedShape: [batch * pixels * C]) : nil
-    let scratchPointer = scratch.map { SendablePointer($0.floatPointer) }
+    // dz is kept between the two passes in fp32: in dx itself when dx is fp32, else in one
+    // pooled buffer for the whole batch (not a system allocation per sample and call).
+    let scratch = dx.isBF16 ? Tensor(uninitializedShape: [batch * pixels * C]) : nil
+    let dzStore: SendablePointer<Float> =
+      switch dx {
+      case .f32(let p): SendablePointer(p)
+      case .bf16: SendablePointer(scratch!.floatPointer)
+      }
     let (pg, pbeta, pm, pr) = (
       SendablePointer(gamma), SendablePointer(beta), SendablePointer(mean), SendablePointer(rstd)
     )
@@ -251,9 +250,7 @@ public enum NormKernels {
           let base = b * pixels * C
           let xb = x.advanced(by: base)
           let dyb = dy.advanced(by: base)
-          // dz is kept between the two passes in fp32: in dx itself when dx is fp32, else in
-          // the scratch buffer (dx is then written once, rounded, by the second pass).
-          let dzb = (pdx ?? scratchPointer!).pointer + base
+          let dzb = dzStore.pointer + base
           let sumDzXhat = ppg.pointer + b * stride
           let sumDz = ppb.pointer + b * stride
           let meanC = padded(C) { pm.pointer[b * groups + $0 / cg] }
@@ -308,11 +305,8 @@ public enum NormKernels {
                           storePartial(v, dzb, p * C + c, n)
                         }
                         // A bf16 dx: the pixel's channels, still in L1, rounded (as the
-                        // forward rounds y).
-                        if let pdx16 {
-                          BF16Kernels.roundSerial(
-                            dzb + p * C, into: pdx16.pointer + base + p * C, count: C)
-                        }
+                        // forward rounds y); an fp32 dx was written in place.
+                        dx.finishRow(base + p * C, count: C, from: dzb + p * C)
                       }
                     }
                   }

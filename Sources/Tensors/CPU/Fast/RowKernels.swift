@@ -155,19 +155,13 @@ public enum RowKernels {
               }
               let mA = Vec8(repeating: sA / Float(d))
               let mB = Vec8(repeating: sB / Float(d))
-              let out: UnsafeMutablePointer<Float>
-              switch dx {
-              case .f32(let p): out = p + row * d
-              case .bf16: out = dxRow
-              }
+              let out = dx.outputRow(row * d, buffer: dxRow)
               rowMap(d, out) { i, n in
                 let xhat = (NormKernels.loadPartial(xr, i, n) - m) * rs
                 let dxhat = NormKernels.loadPartial(dyr, i, n) * NormKernels.load(gp.pointer, i)
                 return rs * (dxhat - mA - xhat * mB)
               }
-              if case .bf16(let p) = dx {
-                BF16Kernels.roundSerial(out, into: p + row * d, count: d)
-              }
+              dx.finishRow(row * d, count: d, from: out)
             }
           }
         }
