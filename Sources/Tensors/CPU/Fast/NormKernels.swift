@@ -231,13 +231,10 @@ public enum NormKernels {
     let stride = C + 8
     var partG = [Float](repeating: 0, count: batch * stride)
     var partB = [Float](repeating: 0, count: batch * stride)
-    // dz is kept between the two passes in fp32: in dx itself when dx is fp32, else in one
-    // pooled buffer for the whole batch (not a system allocation per sample and call).
-    let scratch = dx.isBF16 ? Tensor(uninitializedShape: [batch * pixels * C]) : nil
-    let dzStore: SendablePointer<Float> =
+    let dxF32: SendablePointer<Float>? =
       switch dx {
       case .f32(let p): SendablePointer(p)
-      case .bf16: SendablePointer(scratch!.floatPointer)
+      case .bf16: nil
       }
     let (pg, pbeta, pm, pr) = (
       SendablePointer(gamma), SendablePointer(beta), SendablePointer(mean), SendablePointer(rstd)
@@ -250,7 +247,11 @@ public enum NormKernels {
           let base = b * pixels * C
           let xb = x.advanced(by: base)
           let dyb = dy.advanced(by: base)
-          let dzb = dzStore.pointer + base
+          // dz is kept between the two passes in fp32: in dx itself when dx is fp32, else in
+          // a one-sample pooled buffer, which the next sample reuses while it is still cached.
+          let scratch = dxF32 == nil ? TensorStorage(byteCount: pixels * C * 4) : nil
+          defer { withExtendedLifetime(scratch) {} }
+          let dzb = dxF32.map { $0.pointer + base } ?? scratch!.floats(count: pixels * C)
           let sumDzXhat = ppg.pointer + b * stride
           let sumDz = ppb.pointer + b * stride
           let meanC = padded(C) { pm.pointer[b * groups + $0 / cg] }
@@ -317,7 +318,6 @@ public enum NormKernels {
         }
       }
     }
-    withExtendedLifetime(scratch) {}
     for c in 0..<C {
       var sg: Float = 0
       var sb: Float = 0
