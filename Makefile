@@ -1,7 +1,12 @@
 # Glyffuser: the README's two commands are `make demo` and `make test`.
 SWIFT ?= swift
-# Portable floor (haswell = x86-64-v3: AVX2, FMA); oneDNN dispatches to AVX-512/AMX at run time by itself.
-RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc haswell
+# Release builds are compiled for the CPU that builds them, as llama.cpp and stable-diffusion.cpp
+# do by default (GGML_NATIVE): on AVX-512 CPUs our Swift kernels then use the EVEX encodings and 32
+# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md, session 7).
+# Such a binary may not start on an older CPU; for one to copy elsewhere use TARGET_CPU=haswell (AVX2
+# + FMA). oneDNN picks its own kernels (AVX-512, AMX) at run time either way.
+TARGET_CPU ?= native
+RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc $(TARGET_CPU)
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 
