@@ -254,61 +254,61 @@ public enum NormKernels {
           let dzb = dxF32.map { $0.pointer + base } ?? scratch!.floats(count: pixels * C)
           let sumDzXhat = ppg.pointer + b * stride
           let sumDz = ppb.pointer + b * stride
+          // Per channel: the group's μ and 1/σ, and z's slope γ/σ (z = (x − μ)·γ/σ + β).
           let meanC = padded(C) { pm.pointer[b * groups + $0 / cg] }
           let rstdC = padded(C) { pr.pointer[b * groups + $0 / cg] }
-          let gammaC = padded(C) { pg.pointer[$0] }
+          let slopeC = padded(C) { pr.pointer[b * groups + $0 / cg] * pg.pointer[$0] }
           let betaC = padded(C) { pbeta.pointer[$0] }
           meanC.withUnsafeBufferPointer { m in
-            rstdC.withUnsafeBufferPointer { s in
-              gammaC.withUnsafeBufferPointer { gm in
-                betaC.withUnsafeBufferPointer { bt in
-                  let (m, s, gm, bt) = (
-                    m.baseAddress!, s.baseAddress!, gm.baseAddress!, bt.baseAddress!
-                  )
-                  @inline(__always) func dzAndXhat(_ p: Int, _ c: Int, _ n: Int) -> (Vec8, Vec8) {
-                    let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
+            slopeC.withUnsafeBufferPointer { k in
+              betaC.withUnsafeBufferPointer { bt in
+                let (m, k, bt) = (m.baseAddress!, k.baseAddress!, bt.baseAddress!)
+                // Pass 1: dz (kept for pass 2 instead of recomputing the SiLU derivative) and
+                // per channel Σ dz and Σ dz·(x − μ), which is σ·Σ dz·x̂: x̂ itself is not formed.
+                let sumDzD = sumDzXhat
+                for p in 0..<pixels {
+                  channelBlocks(C) { c, n in
+                    let d = xb.load(p * C + c, n) - load(m, c)
                     var dz = dyb.load(p * C + c, n)
                     if silu {
-                      let z = load(bt, c).addingProduct(xhat, load(gm, c))
+                      let z = load(bt, c).addingProduct(d, load(k, c))
                       let sg = vsigmoid(z)
                       dz = dz * sg * (1 + z * (1 - sg))
                     }
-                    return (dz, xhat)
+                    store(load(sumDzD, c).addingProduct(dz, d), sumDzD, c)
+                    store(load(sumDz, c) + dz, sumDz, c)
+                    storePartial(dz, dzb, p * C + c, n)
                   }
-                  // dz goes into dx for now (same shape): the second pass reads it back
-                  // instead of recomputing the SiLU derivative.
-                  for p in 0..<pixels {
-                    channelBlocks(C) { c, n in
-                      let (dz, xhat) = dzAndXhat(p, c, n)
-                      store(load(sumDzXhat, c).addingProduct(dz, xhat), sumDzXhat, c)
-                      store(load(sumDz, c) + dz, sumDz, c)
-                      storePartial(dz, dzb, p * C + c, n)
-                    }
-                  }
-                  // Group means of dx̂ = dz·γ and of dx̂·x̂, spread back per channel.
-                  var mA = [Float](repeating: 0, count: groups)
-                  var mB = [Float](repeating: 0, count: groups)
-                  for c in 0..<C {
-                    mA[c / cg] += sumDz[c] * gm[c]
-                    mB[c / cg] += sumDzXhat[c] * gm[c]
-                  }
-                  let n = Float(pixels * cg)
-                  let aC = padded(C) { mA[$0 / cg] / n }
-                  let bC = padded(C) { mB[$0 / cg] / n }
-                  aC.withUnsafeBufferPointer { a in
-                    bC.withUnsafeBufferPointer { bb in
-                      let (a, bb) = (a.baseAddress!, bb.baseAddress!)
-                      for p in 0..<pixels {
-                        channelBlocks(C) { c, n in
-                          let dz = loadPartial(dzb, p * C + c, n)
-                          let xhat = (xb.load(p * C + c, n) - load(m, c)) * load(s, c)
-                          let v = load(s, c) * (dz * load(gm, c) - load(a, c) - xhat * load(bb, c))
-                          storePartial(v, dzb, p * C + c, n)
-                        }
-                        // A bf16 dx: the pixel's channels, still in L1, rounded (as the
-                        // forward rounds y); an fp32 dx was written in place.
-                        dx.finishRow(base + p * C, count: C, from: dzb + p * C)
+                }
+                // Σ dz·x̂ = Σ dz·(x − μ)/σ (dγ's partial sum); group means of dx̂ = dz·γ and of
+                // dx̂·x̂.
+                var mA = [Float](repeating: 0, count: groups)
+                var mB = [Float](repeating: 0, count: groups)
+                for c in 0..<C {
+                  sumDzXhat[c] = sumDzD[c] * rstdC[c]
+                  mA[c / cg] += sumDz[c] * pg.pointer[c]
+                  mB[c / cg] += sumDzXhat[c] * pg.pointer[c]
+                }
+                // Pass 2: dx = (1/σ)(dz·γ − mean(dx̂) − x̂·mean(dx̂·x̂)), expanded per channel
+                // into two fused multiply-adds on dz and d = x − μ:
+                //   dx = (γ/σ)·dz + [−mean(dx̂·x̂)/σ²]·d − mean(dx̂)/σ.
+                let n = Float(pixels * cg)
+                let slopeD = padded(C) { -mB[$0 / cg] / n * rstdC[$0] * rstdC[$0] }
+                let offset = padded(C) { -mA[$0 / cg] / n * rstdC[$0] }
+                slopeD.withUnsafeBufferPointer { kd in
+                  offset.withUnsafeBufferPointer { o in
+                    let (kd, o) = (kd.baseAddress!, o.baseAddress!)
+                    for p in 0..<pixels {
+                      channelBlocks(C) { c, n in
+                        let dz = loadPartial(dzb, p * C + c, n)
+                        let d = xb.load(p * C + c, n) - load(m, c)
+                        let v = load(o, c).addingProduct(d, load(kd, c)).addingProduct(
+                          dz, load(k, c))
+                        storePartial(v, dzb, p * C + c, n)
                       }
+                      // A bf16 dx: the pixel's channels, still in L1, rounded (as the
+                      // forward rounds y); an fp32 dx was written in place.
+                      dx.finishRow(base + p * C, count: C, from: dzb + p * C)
                     }
                   }
                 }
