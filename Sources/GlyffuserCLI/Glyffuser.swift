@@ -24,11 +24,17 @@ struct Glyffuser: AsyncParsableCommand {
 }
 
 /// libgomp reads its environment once, when the library loads (before `main`), and by default
-/// its idle threads spin for a long time at every barrier. When the two cores are shared with
-/// anything else that spinning starves the real work: a training step of the tiny preset took
-/// 12.3 s with the default and 2.2–2.7 s with `OMP_WAIT_POLICY=passive` under loads of 3–5 (a
-/// shorter `GOMP_SPINCOUNT` varied between 2.7 and 11.9 s). So unless the user chose a policy,
-/// set the passive one and re-run this program once with it.
+/// its idle threads spin for a long time at every barrier (300,000 spins). When the two cores are
+/// shared with anything else that spinning starves the real work: a training step of the tiny
+/// preset took 12.3 s with the default and 2.2–2.7 s with `OMP_WAIT_POLICY=passive` under loads
+/// of 3–5. Sleeping at once (passive) costs a futex wake-up at each of the engine's many short
+/// parallel regions instead. A short spin, `GOMP_SPINCOUNT=3000` (a few microseconds), keeps
+/// most of the quick hand-offs and still yields under load. Measured on the 2-core Zen 4 VM
+/// (tiny preset, batch 32, seconds per step, min/median; docs/BENCHMARKS.md "Session 8"):
+/// unloaded 0.405/0.408 against passive 0.435/0.445; three busy loops 1.59/1.72 against
+/// 1.93/2.10; five 2.83/2.91 against 3.01/3.34; 30,000 spins was no better than passive under
+/// load. So unless the user chose a policy or a spin count, set the short spin and re-run this
+/// program once with it.
 enum OpenMPEnvironment {
   static let marker = "GLYFFUSER_OMP_SET"
 
@@ -37,7 +43,7 @@ enum OpenMPEnvironment {
     guard env["OMP_WAIT_POLICY"] == nil, env["GOMP_SPINCOUNT"] == nil, env[marker] == nil else {
       return
     }
-    setenv("OMP_WAIT_POLICY", "passive", 1)
+    setenv("GOMP_SPINCOUNT", "3000", 1)
     setenv(marker, "1", 1)
     let args = CommandLine.arguments
     var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
