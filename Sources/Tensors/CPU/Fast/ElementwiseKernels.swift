@@ -200,25 +200,21 @@ struct ClosureBinary: VectorBinary {
   @inline(__always) func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8 { f(a, b) }
 }
 
-/// `a op b` for one of the four arithmetic operators; `op` is fixed per call, so the switch
-/// is one predictable branch per 8 values.
-struct BinaryOpKernel: VectorBinary {
-  let op: BinaryOp
-  @inline(__always) func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8 { op.apply(a, b) }
+/// `a op b` for one of the four arithmetic operators.
+struct BinaryOpKernel<Op: ArithmeticOperator>: VectorBinary {
+  @inline(__always) func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8 { Op.apply(a, b) }
 }
 
 /// `a op s` for a broadcast scalar s.
-struct BinaryOpRight: VectorUnary {
-  let op: BinaryOp
+struct BinaryOpRight<Op: ArithmeticOperator>: VectorUnary {
   let b: Vec8
-  @inline(__always) func callAsFunction(_ a: Vec8) -> Vec8 { op.apply(a, b) }
+  @inline(__always) func callAsFunction(_ a: Vec8) -> Vec8 { Op.apply(a, b) }
 }
 
 /// `s op b` for a broadcast scalar s.
-struct BinaryOpLeft: VectorUnary {
-  let op: BinaryOp
+struct BinaryOpLeft<Op: ArithmeticOperator>: VectorUnary {
   let a: Vec8
-  @inline(__always) func callAsFunction(_ b: Vec8) -> Vec8 { op.apply(a, b) }
+  @inline(__always) func callAsFunction(_ b: Vec8) -> Vec8 { Op.apply(a, b) }
 }
 
 /// SiLU forward, y = x·σ(x).
