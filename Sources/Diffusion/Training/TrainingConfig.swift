@@ -122,6 +122,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   case nonFinite(step: Int, tensor: String, lastCheckpoint: String?)
   case badCheckpoint(path: String, String)
   case noCheckpoint(directory: String)
+  /// A run file (metrics.jsonl, …) that could not be created.
+  case cannotCreate(path: String)
 
   public var description: String {
     switch self {
@@ -132,6 +134,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         + (last ?? "none")
     case .badCheckpoint(let path, let why): "checkpoint \(path): \(why)"
     case .noCheckpoint(let dir): "no checkpoint to resume from in \(dir)"
+    case .cannotCreate(let path): "cannot create \(path) (is its directory writable?)"
     }
   }
 }

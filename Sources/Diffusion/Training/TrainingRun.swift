@@ -118,8 +118,10 @@ public final class TrainingRun {
   // MARK: metrics.jsonl
 
   func metricsHandle() throws -> FileHandle {
-    if !FileManager.default.fileExists(atPath: metricsURL.path) {
-      FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
+    if !FileManager.default.fileExists(atPath: metricsURL.path),
+      !FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
+    {
+      throw TrainingError.cannotCreate(path: metricsURL.path)
     }
     let h = try FileHandle(forWritingTo: metricsURL)
     try h.seekToEnd()
