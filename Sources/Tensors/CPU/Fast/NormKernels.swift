@@ -31,8 +31,9 @@ public enum NormKernels {
   /// GroupNorm+SiLU on one core, B32 C256 16x16, three runs each: forward 1.65–1.83 → 1.55 ms,
   /// backward 2.65–2.75 → 2.44–2.51 ms. Two blocks per step when C is a multiple of 16: half
   /// the loop overhead, and two independent SiLU chains for the out-of-order core; GroupNorm
-  /// backward 0.77–1.01× the time over both orders of two 5-round A/Bs (session 9; four blocks
-  /// per step was no better). Each block still computes exactly what it did alone.
+  /// backward 0.77–1.01× the time (one minimum 1.14) over two 5-round A/Bs, one in each order
+  /// (session 9; four blocks per step was no better). Each block still computes exactly what
+  /// it did alone.
   @inline(__always)
   static func channelBlocks(_ C: Int, _ body: (Int, Int) -> Void) {
     if C % 16 == 0 {
