@@ -32,9 +32,10 @@ venv:
 	bash scripts/venv "$(VENV)"
 
 # Three alternating rounds per side, median per line (scripts/peers/compare.sh): single runs on a
-# shared VM swing by 20-40 % on some lines.
+# shared VM swing by 20-40 % on some lines. Both sides of each op run back to back
+# (INTERLEAVE=op), so a slow spell of the VM hits both sides of the lines it lands on.
 bench-ops: build venv
-	ROUNDS=$${ROUNDS:-3} bash scripts/peers/compare.sh ops "$(BIN)" "$(VENV)"
+	ROUNDS=$${ROUNDS:-3} INTERLEAVE=$${INTERLEAVE-op} bash scripts/peers/compare.sh ops "$(BIN)" "$(VENV)"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -25,7 +25,7 @@ $B init-model --preset small --text-dim 384 --out .build/bench-small
   $B bench sample --preset small --batch 1 --steps 20 --json
   $V scripts/peers/bench_unet.py sample --model .build/bench-small --batch 1
 } > $O/sample-small.jsonl 2>$O/sample-small.err
-ROUNDS=3 KEEP_DIR=$O/ops BENCH_OPS_ARGS="--dtypes f32,bf16" bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare.txt 2>$O/ops.err
+ROUNDS=3 INTERLEAVE=op KEEP_DIR=$O/ops BENCH_OPS_ARGS="--dtypes f32,bf16" bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare.txt 2>$O/ops.err
 # The same rounds with each side's minimum per line (STAT in compare.sh).
 STAT=min OURS_JSON=$(ls $O/ops/ours.*.jsonl | paste -sd,) TORCH_JSON=$(ls $O/ops/torch.*.jsonl | paste -sd,) \
   bash scripts/peers/compare.sh ops $B "${VENV:-${GLYFFUSER_VENV:-.venv}}" > $O/ops-compare-min.txt 2>>$O/ops.err

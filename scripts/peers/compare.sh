@@ -19,6 +19,11 @@
 #                    side's time outside them (the same statistic for both sides).
 #   OURS_JSON, TORCH_JSON  reuse saved outputs instead of running (either or both)
 #   KEEP_DIR         directory to keep the raw outputs in (default: a temp dir, removed)
+#   INTERLEAVE=op    within each round, run both sides op by op (OPS, default all six), the
+#                    side that goes first alternating by round; OURS_ARGS and BENCH_OPS_ARGS
+#                    must then not carry --ops. Without it each round runs each side's whole
+#                    suite, so a slow spell lands on one side only.
+#   OPS              the ops INTERLEAVE=op runs (default conv2d,attention,linear,groupnorm,silu,add)
 set -euo pipefail
 
 usage() { echo "usage: $0 ops BIN VENV" >&2; exit 2; }
@@ -34,26 +39,41 @@ mkdir -p "$DIR"
 [[ -n "${KEEP_DIR:-}" ]] || trap 'rm -rf "$DIR"' EXIT
 
 ROUNDS=${ROUNDS:-1}
+OPS=${OPS:-conv2d,attention,linear,groupnorm,silu,add}
 OURS_FILES=()
 TORCH_FILES=()
+# One side's run for the ops in $1 ("" = the arguments as given), appended to round $r's file.
+run_ours() {
+  [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
+  local ops=()
+  [[ -n "$1" ]] && ops=(--ops "$1")
+  echo "round $r/$ROUNDS: $BIN bench ops --json ${OURS_ARGS:-} ${ops[*]}" >&2
+  # shellcheck disable=SC2086
+  "$BIN" bench ops --json ${OURS_ARGS:-} "${ops[@]}" >>"$DIR/ours.$r.jsonl"
+}
+run_torch() {
+  local ops=()
+  [[ -n "$1" ]] && ops=(--ops "$1")
+  echo "round $r/$ROUNDS: bench_ops.py ${BENCH_OPS_ARGS:-} ${ops[*]}" >&2
+  # shellcheck disable=SC2086
+  "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} "${ops[@]}" >>"$DIR/torch.$r.jsonl"
+}
 for ((r = 1; r <= ROUNDS; r++)); do
-  if [[ -n "${OURS_JSON:-}" ]]; then
-    OURS_FILES=("$OURS_JSON")
+  [[ -n "${OURS_JSON:-}" ]] || : >"$DIR/ours.$r.jsonl"
+  [[ -n "${TORCH_JSON:-}" ]] || : >"$DIR/torch.$r.jsonl"
+  if [[ "${INTERLEAVE:-}" == op && -z "${OURS_JSON:-}${TORCH_JSON:-}" ]]; then
+    # Both sides of an op run back to back, the side that goes first alternating by round:
+    # a slow spell of the VM then lands on both sides of the lines it hits, where whole-suite
+    # runs put it on one side only.
+    for op in ${OPS//,/ }; do
+      if ((r % 2)); then run_ours "$op"; run_torch "$op"; else run_torch "$op"; run_ours "$op"; fi
+    done
   else
-    [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
-    echo "round $r/$ROUNDS: $BIN bench ops --json ${OURS_ARGS:-}" >&2
-    # shellcheck disable=SC2086
-    "$BIN" bench ops --json ${OURS_ARGS:-} >"$DIR/ours.$r.jsonl"
-    OURS_FILES+=("$DIR/ours.$r.jsonl")
+    [[ -n "${OURS_JSON:-}" ]] || run_ours ""
+    [[ -n "${TORCH_JSON:-}" ]] || run_torch ""
   fi
-  if [[ -n "${TORCH_JSON:-}" ]]; then
-    TORCH_FILES=("$TORCH_JSON")
-  else
-    echo "round $r/$ROUNDS: bench_ops.py ${BENCH_OPS_ARGS:-}" >&2
-    # shellcheck disable=SC2086
-    "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} >"$DIR/torch.$r.jsonl"
-    TORCH_FILES+=("$DIR/torch.$r.jsonl")
-  fi
+  if [[ -n "${OURS_JSON:-}" ]]; then OURS_FILES=("$OURS_JSON"); else OURS_FILES+=("$DIR/ours.$r.jsonl"); fi
+  if [[ -n "${TORCH_JSON:-}" ]]; then TORCH_FILES=("$TORCH_JSON"); else TORCH_FILES+=("$DIR/torch.$r.jsonl"); fi
 done
 OURS=$(IFS=,; echo "${OURS_FILES[*]}")
 TORCH=$(IFS=,; echo "${TORCH_FILES[*]}")
