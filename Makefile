@@ -21,8 +21,9 @@ build: setup
 demo: build
 	bash scripts/demo
 
-# Tests wait for OpenMP passively, as the CLI does for itself (docs/ARCHITECTURE.md): on shared
-# cores the default spinning made the explain model tests 10-20x slower (guidance 38 s vs 2.9 s).
+# Tests wait for OpenMP passively (docs/ARCHITECTURE.md): on shared cores the default spinning
+# made the explain model tests 10-20x slower (guidance 38 s vs 2.9 s). The CLI spins briefly
+# instead (GOMP_SPINCOUNT=3000), which was 5 s slower over the test suite (BENCHMARKS, session 8).
 test: setup
 	$(SWIFT) build --build-tests
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} $(SWIFT) test --skip-build
