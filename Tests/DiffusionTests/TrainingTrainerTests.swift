@@ -42,6 +42,18 @@ import Testing
       from: good, images: TrainingFixture.images, captions: TrainingFixture.captions)
   }
 
+  /// A run whose directory disappears cannot create metrics.jsonl: the error names the file.
+  @Test func unwritableMetricsFileIsNamed() throws {
+    let dir = try TrainingFixture.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var config = TrainingFixture.config(steps: 1)
+    config.validationEvery = 0
+    let run = try TrainingRun(trainer: try TrainingFixture.trainer(config), directory: dir)
+    run.progress = { _ in }
+    try FileManager.default.removeItem(at: dir)
+    #expect(throws: TrainingError.cannotCreate(path: run.metricsURL.path)) { try run.run() }
+  }
+
   @Test func nonFiniteGradientNamesTheParameter() throws {
     let named = try TrainingFixture.model().namedParameters()
     for (_, p) in named { p.grad = Tensor.zeros(p.shape) }

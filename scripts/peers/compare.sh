@@ -40,8 +40,9 @@ mkdir -p "$DIR"
 
 ROUNDS=${ROUNDS:-1}
 OPS=${OPS:-conv2d,attention,linear,groupnorm,silu,add}
-OURS_FILES=()
-TORCH_FILES=()
+# Saved outputs stand for every round of their side.
+OURS_FILES=(${OURS_JSON:+"$OURS_JSON"})
+TORCH_FILES=(${TORCH_JSON:+"$TORCH_JSON"})
 # One side's run for the ops in $1 ("" = the arguments as given), appended to round $r's file.
 run_ours() {
   [[ -x "$BIN" ]] || { echo "compare.sh: $BIN is not executable (make build)" >&2; exit 1; }
@@ -59,8 +60,8 @@ run_torch() {
   "$PY" "$HERE/bench_ops.py" ${BENCH_OPS_ARGS:-} "${ops[@]}" >>"$DIR/torch.$r.jsonl"
 }
 for ((r = 1; r <= ROUNDS; r++)); do
-  [[ -n "${OURS_JSON:-}" ]] || : >"$DIR/ours.$r.jsonl"
-  [[ -n "${TORCH_JSON:-}" ]] || : >"$DIR/torch.$r.jsonl"
+  [[ -n "${OURS_JSON:-}" ]] || { : >"$DIR/ours.$r.jsonl"; OURS_FILES+=("$DIR/ours.$r.jsonl"); }
+  [[ -n "${TORCH_JSON:-}" ]] || { : >"$DIR/torch.$r.jsonl"; TORCH_FILES+=("$DIR/torch.$r.jsonl"); }
   if [[ "${INTERLEAVE:-}" == op && -z "${OURS_JSON:-}${TORCH_JSON:-}" ]]; then
     # Both sides of an op run back to back, the side that goes first alternating by round:
     # a slow spell of the VM then lands on both sides of the lines it hits, where whole-suite
@@ -72,8 +73,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
     [[ -n "${OURS_JSON:-}" ]] || run_ours ""
     [[ -n "${TORCH_JSON:-}" ]] || run_torch ""
   fi
-  if [[ -n "${OURS_JSON:-}" ]]; then OURS_FILES=("$OURS_JSON"); else OURS_FILES+=("$DIR/ours.$r.jsonl"); fi
-  if [[ -n "${TORCH_JSON:-}" ]]; then TORCH_FILES=("$TORCH_JSON"); else TORCH_FILES+=("$DIR/torch.$r.jsonl"); fi
 done
 OURS=$(IFS=,; echo "${OURS_FILES[*]}")
 TORCH=$(IFS=,; echo "${TORCH_FILES[*]}")
