@@ -6,6 +6,10 @@ import PackageDescription
 let fastFlags: [SwiftSetting] = [
   .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
 ]
+// The engine is optimised in debug builds too: its kernels are generic over the vector width
+// (`FloatVector`), and at -Onone generic SIMD arithmetic runs lane by lane through witness
+// tables (the test suite took 112 s against 75 s with concrete 8-lane kernels).
+let engineFlags: [SwiftSetting] = fastFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
   name: "Glyffuser",
@@ -28,7 +32,7 @@ let package = Package(
     .target(
       name: "Tensors",
       dependencies: ["CDNNL", .product(name: "Numerics", package: "swift-numerics")],
-      swiftSettings: fastFlags),
+      swiftSettings: engineFlags),
     .target(name: "NN", dependencies: ["Tensors"], swiftSettings: fastFlags),
     .target(name: "Imaging", dependencies: ["CZlib", "CFreeType"], swiftSettings: fastFlags),
     .target(

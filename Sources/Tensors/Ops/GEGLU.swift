@@ -38,14 +38,14 @@ enum GEGLUKernels {
   /// `@_transparent`: with `@inline(__always)` these were still emitted as calls (a SIMD8
   /// argument then travels as two xmm halves), as `attnExp` notes.
   @_transparent
-  static func normalCDF(_ x: Vec8) -> Vec8 { 0.5 * (1 + verf(x * 0.707_106_77)) }
+  static func normalCDF<V: FloatVector>(_ x: V) -> V { 0.5 * (1 + verf(x * 0.707_106_77)) }
 
   @_transparent
-  static func gelu(_ x: Vec8) -> Vec8 { x * normalCDF(x) }
+  static func gelu<V: FloatVector>(_ x: V) -> V { x * normalCDF(x) }
 
   /// φ(x) = e^(−x²/2)/√(2π), so gelu′(x) = Φ(x) + x·φ(x).
   @_transparent
-  static func normalPDF(_ x: Vec8) -> Vec8 { 0.398_942_28 * vexp(-0.5 * x * x) }
+  static func normalPDF<V: FloatVector>(_ x: V) -> V { 0.398_942_28 * vexp(-0.5 * x * x) }
 
   /// Rows per parallel chunk: about 32 K values of h, never fewer than one row.
   static func rowsPerChunk(_ f: Int) -> Int { max(1, (1 << 15) / max(2 * f, 1)) }
@@ -68,10 +68,12 @@ enum GEGLUKernels {
         let a = h.row(rowIndex * 2 * f, count: 2 * f, buffer: hRow)
         let b = a + f
         let out = py.map { $0.pointer + rowIndex * f } ?? row
-        NormKernels.channelBlocks(f) { i, n in
-          let v = NormKernels.loadPartial(a, i, n) * gelu(NormKernels.loadPartial(b, i, n))
+        @inline(__always) func block<V: FloatVector>(_ i: Int, _ n: Int, _: V.Type) {
+          let v: V = NormKernels.loadPartial(a, i, n) * gelu(NormKernels.loadPartial(b, i, n))
           NormKernels.storePartial(v, out, i, n)
         }
+        NormKernels.channelBlocks(
+          f, wide: { block($0, 16, Vec16.self) }, narrow: { block($0, $1, Vec8.self) })
         if let py16 {
           BF16Kernels.roundSerial(out, into: py16.pointer + rowIndex * f, count: f)
         }
@@ -99,14 +101,16 @@ enum GEGLUKernels {
         let g = gradOut.row(rowIndex * f, count: f, buffer: gRow)
         let da = gradIn.outputRow(rowIndex * 2 * f, buffer: dRow)
         let db = da + f
-        NormKernels.channelBlocks(f) { i, n in
-          let gv = NormKernels.loadPartial(g, i, n)
-          let bv = NormKernels.loadPartial(b, i, n)
+        @inline(__always) func block<V: FloatVector>(_ i: Int, _ n: Int, _: V.Type) {
+          let gv: V = NormKernels.loadPartial(g, i, n)
+          let bv: V = NormKernels.loadPartial(b, i, n)
           let cdf = normalCDF(bv)  // one erf for both gelu(b) and gelu′(b)
           NormKernels.storePartial(gv * bv * cdf, da, i, n)
-          NormKernels.storePartial(
-            gv * NormKernels.loadPartial(a, i, n) * cdf.addingProduct(bv, normalPDF(bv)), db, i, n)
+          let av: V = NormKernels.loadPartial(a, i, n)
+          NormKernels.storePartial(gv * av * cdf.addingProduct(bv, normalPDF(bv)), db, i, n)
         }
+        NormKernels.channelBlocks(
+          f, wide: { block($0, 16, Vec16.self) }, narrow: { block($0, $1, Vec8.self) })
         gradIn.finishRow(rowIndex * 2 * f, count: 2 * f, from: da)
       }
     }

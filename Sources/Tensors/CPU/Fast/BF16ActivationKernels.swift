@@ -67,6 +67,32 @@ func widenBF16(_ p: UnsafePointer<UInt16>, _ i: Int) -> Vec8 {
   return unsafeBitCast(w &<< 16, to: Vec8.self)
 }
 
+/// 16 bf16 values from element i on, as fp32 (exact). Lane by lane as `widenBF16`: with
+/// AVX-512, one `vpmovzxwd` into a zmm register and a shift.
+@inline(__always)
+func widenBF16x16(_ p: UnsafePointer<UInt16>, _ i: Int) -> Vec16 {
+  let h = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt16>.self)
+  var w = SIMD16<UInt32>()
+  for j in 0..<16 { w[j] = UInt32(h[j]) }
+  return unsafeBitCast(w &<< 16, to: Vec16.self)
+}
+
+/// A float vector that kernels generic over the width can also load from bf16 storage.
+protocol KernelVector: FloatVector {
+  /// `scalarCount` bf16 values from element i on, as fp32 (exact).
+  static func widening(_ p: UnsafePointer<UInt16>, _ i: Int) -> Self
+}
+
+extension SIMD8: KernelVector where Scalar == Float {
+  @inline(__always)
+  static func widening(_ p: UnsafePointer<UInt16>, _ i: Int) -> Self { widenBF16(p, i) }
+}
+
+extension SIMD16: KernelVector where Scalar == Float {
+  @inline(__always)
+  static func widening(_ p: UnsafePointer<UInt16>, _ i: Int) -> Self { widenBF16x16(p, i) }
+}
+
 extension Tensor {
   /// This dense tensor's elements as a kernel operand (fp32 or bf16).
   var denseOperand: DenseOperand {
@@ -106,8 +132,14 @@ extension ElementwiseKernels {
         let t = buffer.baseAddress!
         var i = r.lowerBound
         while i + 2048 <= r.upperBound {
-          for j in stride(from: 0, to: 2048, by: 8) {
-            UnsafeMutableRawPointer(t + j).storeBytes(of: values.load8(i + j), as: Vec8.self)
+          if V.wide {
+            for j in stride(from: 0, to: 2048, by: 16) {
+              UnsafeMutableRawPointer(t + j).storeBytes(of: values.load16(i + j), as: Vec16.self)
+            }
+          } else {
+            for j in stride(from: 0, to: 2048, by: 8) {
+              UnsafeMutableRawPointer(t + j).storeBytes(of: values.load8(i + j), as: Vec8.self)
+            }
           }
           out.storeBlock(t, i, 2048)
           i += 2048
@@ -172,6 +204,10 @@ extension ElementwiseKernels {
 
 /// A kernel applied to its sources, read like a source (for `ElementwiseKernels.blocked`).
 protocol ComputedValues: Sendable {
+  /// Whether `blocked` reads 16 values at a time (the kernel's `wide`).
+  static var wide: Bool { get }
+  /// f at elements i..<i+16.
+  func load16(_ i: Int) -> Vec16
   /// f at elements i..<i+8.
   func load8(_ i: Int) -> Vec8
   /// f at n ≤ 8 elements from i on (lanes past n unspecified).
@@ -181,6 +217,8 @@ protocol ComputedValues: Sendable {
 struct UnaryValues<A: VectorSource, F: VectorUnary>: ComputedValues, @unchecked Sendable {
   let a: A
   let f: F
+  static var wide: Bool { F.wide }
+  @inline(__always) func load16(_ i: Int) -> Vec16 { f(a.load16(i)) }
   @inline(__always) func load8(_ i: Int) -> Vec8 { f(a.load8(i)) }
   @inline(__always) func load(_ i: Int, _ n: Int) -> Vec8 { f(a.load(i, n)) }
 }
@@ -191,6 +229,8 @@ struct BinaryValues<A: VectorSource, B: VectorSource, F: VectorBinary>: Computed
   let a: A
   let b: B
   let f: F
+  static var wide: Bool { F.wide }
+  @inline(__always) func load16(_ i: Int) -> Vec16 { f(a.load16(i), b.load16(i)) }
   @inline(__always) func load8(_ i: Int) -> Vec8 { f(a.load8(i), b.load8(i)) }
   @inline(__always) func load(_ i: Int, _ n: Int) -> Vec8 { f(a.load(i, n), b.load(i, n)) }
 }
@@ -254,10 +294,15 @@ struct BF16Sink: VectorSink, @unchecked Sendable {
 /// Where a row kernel reads its input: fp32 or bf16 storage. Kernels are generic over it, so
 /// each is specialised once per dtype and the bf16 widening inlines into the loop.
 protocol VectorSource: Sendable {
+  /// 16 values from element i on, as fp32.
+  func load16(_ i: Int) -> Vec16
   /// 8 values from element i on, as fp32.
   func load8(_ i: Int) -> Vec8
   /// n ≤ 8 values from element i on (zeros beyond n), as fp32.
   func load(_ i: Int, _ n: Int) -> Vec8
+  /// n ≤ V.scalarCount values from element i on (zeros beyond n), as fp32, for kernels
+  /// generic over the vector width.
+  func load<V: KernelVector>(_ i: Int, _ n: Int) -> V
   /// Element i as fp32.
   subscript(i: Int) -> Float { get }
   /// The source `count` elements further on.
@@ -266,6 +311,9 @@ protocol VectorSource: Sendable {
 
 struct F32Source: VectorSource, @unchecked Sendable {
   let p: UnsafePointer<Float>
+  @inline(__always) func load16(_ i: Int) -> Vec16 {
+    UnsafeRawPointer(p + i).loadUnaligned(as: Vec16.self)
+  }
   @inline(__always) func load8(_ i: Int) -> Vec8 {
     UnsafeRawPointer(p + i).loadUnaligned(as: Vec8.self)
   }
@@ -275,16 +323,29 @@ struct F32Source: VectorSource, @unchecked Sendable {
     for j in 0..<n { v[j] = p[i + j] }
     return v
   }
+  @inline(__always) func load<V: KernelVector>(_ i: Int, _ n: Int) -> V {
+    if n == V.scalarCount { return UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+    var v = V()
+    for j in 0..<n { v[j] = p[i + j] }
+    return v
+  }
   @inline(__always) subscript(i: Int) -> Float { p[i] }
   @inline(__always) func advanced(by count: Int) -> F32Source { F32Source(p: p + count) }
 }
 
 struct BF16Source: VectorSource, @unchecked Sendable {
   let p: UnsafePointer<UInt16>
+  @inline(__always) func load16(_ i: Int) -> Vec16 { widenBF16x16(p, i) }
   @inline(__always) func load8(_ i: Int) -> Vec8 { widenBF16(p, i) }
   @inline(__always) func load(_ i: Int, _ n: Int) -> Vec8 {
     if n == 8 { return widenBF16(p, i) }
     var v = Vec8(repeating: 0)
+    for j in 0..<n { v[j] = floatFromBF16Bits(p[i + j]) }
+    return v
+  }
+  @inline(__always) func load<V: KernelVector>(_ i: Int, _ n: Int) -> V {
+    if n == V.scalarCount { return V.widening(p, i) }
+    var v = V()
     for j in 0..<n { v[j] = floatFromBF16Bits(p[i + j]) }
     return v
   }

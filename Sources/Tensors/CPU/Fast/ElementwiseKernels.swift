@@ -24,6 +24,13 @@ public enum ElementwiseKernels {
       let a = pa.pointer
       let out = po.pointer
       var i = r.lowerBound
+      if F.wide {
+        while i + 16 <= r.upperBound {
+          let v = UnsafeRawPointer(a + i).loadUnaligned(as: Vec16.self)
+          UnsafeMutableRawPointer(out + i).storeBytes(of: f(v), as: Vec16.self)
+          i += 16
+        }
+      }
       while i + 8 <= r.upperBound {
         let v = UnsafeRawPointer(a + i).loadUnaligned(as: Vec8.self)
         UnsafeMutableRawPointer(out + i).storeBytes(of: f(v), as: Vec8.self)
@@ -61,6 +68,14 @@ public enum ElementwiseKernels {
       let b = pb.pointer
       let out = po.pointer
       var i = r.lowerBound
+      if F.wide {
+        while i + 16 <= r.upperBound {
+          let va = UnsafeRawPointer(a + i).loadUnaligned(as: Vec16.self)
+          let vb = UnsafeRawPointer(b + i).loadUnaligned(as: Vec16.self)
+          UnsafeMutableRawPointer(out + i).storeBytes(of: f(va, vb), as: Vec16.self)
+          i += 16
+        }
+      }
       while i + 8 <= r.upperBound {
         let va = UnsafeRawPointer(a + i).loadUnaligned(as: Vec8.self)
         let vb = UnsafeRawPointer(b + i).loadUnaligned(as: Vec8.self)
@@ -174,11 +189,29 @@ public enum ElementwiseKernels {
 /// A lane-wise function of one vector, as a type (see `ElementwiseKernels.map`).
 public protocol VectorUnary {
   func callAsFunction(_ x: Vec8) -> Vec8
+  /// The same function on 16 lanes. Called only when `wide` is true; by default the two
+  /// 8-lane halves.
+  func callAsFunction(_ x: Vec16) -> Vec16
+  /// Whether the loops go 16 lanes at a time: for arithmetic-heavy kernels (exp, division),
+  /// which issue half the instructions at 16 lanes with AVX-512 (see `Vec16`). Memory-bound
+  /// kernels (add and its kin) keep 8.
+  static var wide: Bool { get }
+}
+
+extension VectorUnary {
+  @inline(__always)
+  public func callAsFunction(_ x: Vec16) -> Vec16 {
+    Vec16(lowHalf: self(x.lowHalf), highHalf: self(x.highHalf))
+  }
+  public static var wide: Bool { false }
 }
 
 /// A lane-wise function of two vectors, as a type.
 public protocol VectorBinary {
   func callAsFunction(_ a: Vec8, _ b: Vec8) -> Vec8
+  /// As `VectorUnary`'s.
+  func callAsFunction(_ a: Vec16, _ b: Vec16) -> Vec16
+  static var wide: Bool { get }
   /// Whether `zip` computes 2048-value blocks into a stack buffer and stores each from there
   /// (as `map` always does) rather than storing each vector as it is computed. True for
   /// kernels with enough arithmetic that a bf16 store per vector slows them (see `zip`).
@@ -186,6 +219,11 @@ public protocol VectorBinary {
 }
 
 extension VectorBinary {
+  @inline(__always)
+  public func callAsFunction(_ a: Vec16, _ b: Vec16) -> Vec16 {
+    Vec16(lowHalf: self(a.lowHalf, b.lowHalf), highHalf: self(a.highHalf, b.highHalf))
+  }
+  public static var wide: Bool { false }
   public static var storesInBlocks: Bool { false }
 }
 
@@ -219,13 +257,18 @@ struct BinaryOpLeft<Op: ArithmeticOperator>: VectorUnary {
 
 /// SiLU forward, y = x·σ(x).
 struct SiLUKernel: VectorUnary {
+  static var wide: Bool { true }
   @inline(__always) func callAsFunction(_ x: Vec8) -> Vec8 { vsilu(x) }
+  @inline(__always) func callAsFunction(_ x: Vec16) -> Vec16 { vsilu(x) }
 }
 
 /// SiLU backward, ∂x = g·σ(x)·(1 + x·(1 − σ(x))), from (g, x).
 struct SiLUGradientKernel: VectorBinary {
+  static var wide: Bool { true }
   static var storesInBlocks: Bool { true }
-  @inline(__always) func callAsFunction(_ g: Vec8, _ x: Vec8) -> Vec8 {
+  @inline(__always) func callAsFunction(_ g: Vec8, _ x: Vec8) -> Vec8 { Self.gradient(g, x) }
+  @inline(__always) func callAsFunction(_ g: Vec16, _ x: Vec16) -> Vec16 { Self.gradient(g, x) }
+  @inline(__always) static func gradient<V: FloatVector>(_ g: V, _ x: V) -> V {
     let s = vsigmoid(x)
     return g * s * (1 + x * (1 - s))
   }

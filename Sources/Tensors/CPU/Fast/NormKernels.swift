@@ -15,6 +15,8 @@ public enum NormKernels {
     (0..<c).map(f) + [Float](repeating: 0, count: 8)
   }
 
+  // Each helper comes generic over the vector width and as a Vec8 overload, which callers
+  // whose context does not fix the width get (overload resolution prefers the non-generic).
   @inline(__always)
   static func load(_ p: UnsafePointer<Float>, _ i: Int) -> Vec8 {
     UnsafeRawPointer(p + i).loadUnaligned(as: Vec8.self)
@@ -25,33 +27,38 @@ public enum NormKernels {
     UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Vec8.self)
   }
 
-  /// Runs `body(c, n)` over channel blocks: n = 8 lanes, or fewer at the tail. When C is a
-  /// multiple of 8 (every U-Net width) n is the constant 8, so once this is inlined the
-  /// partial loads and stores in `body` fold to whole-vector ones with no tail test per block.
-  /// GroupNorm+SiLU on one core, B32 C256 16x16, three runs each: forward 1.65–1.83 → 1.55 ms,
-  /// backward 2.65–2.75 → 2.44–2.51 ms. Two blocks per step when C is a multiple of 16: half
-  /// the loop overhead, and two independent SiLU chains for the out-of-order core; GroupNorm
-  /// backward 0.77–1.01× the time (one minimum 1.14) over two 5-round A/Bs, one in each order
-  /// (session 9; four blocks per step was no better). Each block still computes exactly what
-  /// it did alone.
   @inline(__always)
-  static func channelBlocks(_ C: Int, _ body: (Int, Int) -> Void) {
+  static func load<V: FloatVector>(_ p: UnsafePointer<Float>, _ i: Int) -> V {
+    UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+  }
+
+  @inline(__always)
+  static func store<V: FloatVector>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
+  }
+
+  /// Runs the kernel over channel blocks: `wide(c)` on 16 channels from c when C is a multiple
+  /// of 16 (every U-Net width but the 8-channel toy ones), else `narrow(c, n)` on n = 8 lanes,
+  /// or fewer at the tail. When C is a multiple of 8, n is the constant 8, so once this is
+  /// inlined the partial loads and stores fold to whole-vector ones with no tail test per block.
+  /// GroupNorm+SiLU on one core, B32 C256 16x16, three runs each: forward 1.65–1.83 → 1.55 ms,
+  /// backward 2.65–2.75 → 2.44–2.51 ms. Session 9 ran two 8-lane blocks per step when C%16 == 0
+  /// (GroupNorm backward 0.77–1.01× the time); one 16-lane block issues half the instructions
+  /// for the same work (see `Vec16`). Each channel's lane computes the same as in any other
+  /// blocking, so results do not depend on it.
+  @inline(__always)
+  static func channelBlocks(_ C: Int, wide: (Int) -> Void, narrow: (Int, Int) -> Void) {
     if C % 16 == 0 {
-      var c = 0
-      while c < C {
-        body(c, 8)
-        body(c + 8, 8)
-        c += 16
-      }
+      for c in stride(from: 0, to: C, by: 16) { wide(c) }
       return
     }
     if C % 8 == 0 {
-      for c in stride(from: 0, to: C, by: 8) { body(c, 8) }
+      for c in stride(from: 0, to: C, by: 8) { narrow(c, 8) }
       return
     }
     var c = 0
     while c < C {
-      body(c, min(8, C - c))
+      narrow(c, min(8, C - c))
       c += 8
     }
   }
@@ -68,6 +75,23 @@ public enum NormKernels {
   @inline(__always)
   static func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
     if n == 8 { return store(v, p, i) }
+    for j in 0..<n { p[i + j] = v[j] }
+  }
+
+  /// Loads n ≤ V.scalarCount floats (zeros beyond).
+  @inline(__always)
+  static func loadPartial<V: FloatVector>(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> V {
+    if n == V.scalarCount { return load(p, i) }
+    var v = V()
+    for j in 0..<n { v[j] = p[i + j] }
+    return v
+  }
+
+  @inline(__always)
+  static func storePartial<V: FloatVector>(
+    _ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int
+  ) {
+    if n == V.scalarCount { return store(v, p, i) }
     for j in 0..<n { p[i + j] = v[j] }
   }
 
@@ -134,13 +158,15 @@ public enum NormKernels {
         s1.withUnsafeMutableBufferPointer { a1 in
           s2.withUnsafeMutableBufferPointer { a2 in
             let (kp, a1, a2) = (kb.baseAddress!, a1.baseAddress!, a2.baseAddress!)
+            @inline(__always) func block<V: KernelVector>(_ p: Int, _ c: Int, _ n: Int, _: V.Type) {
+              // Lanes past C: the partial load gives 0 and k is 0-padded, so d = 0 there.
+              let d: V = xb.load(p * C + c, n) - load(kp, c)
+              store(load(a1, c) + d, a1, c)
+              store((load(a2, c) as V).addingProduct(d, d), a2, c)
+            }
             for p in 0..<pixels {
-              channelBlocks(C) { c, n in
-                // Lanes past C: loadPartial gives 0 and k is 0-padded, so d = 0 there.
-                let d = xb.load(p * C + c, n) - load(kp, c)
-                store(load(a1, c) + d, a1, c)
-                store(load(a2, c).addingProduct(d, d), a2, c)
-              }
+              channelBlocks(
+                C, wide: { block(p, $0, 16, Vec16.self) }, narrow: { block(p, $0, $1, Vec8.self) })
             }
           }
         }
@@ -172,14 +198,19 @@ public enum NormKernels {
         shift.withUnsafeBufferPointer { sh in
           row.withUnsafeMutableBufferPointer { rowBuffer in
             let (sc, sh) = (sc.baseAddress!, sh.baseAddress!)
+            @inline(__always) func block<V: KernelVector>(
+              _ p: Int, _ out: UnsafeMutablePointer<Float>, _ c: Int, _ n: Int, _: V.Type
+            ) {
+              var z = (load(sh, c) as V).addingProduct(xb.load(p * C + c, n), load(sc, c))
+              if silu { z = vsilu(z) }
+              storePartial(z, out, c, n)
+            }
             for p in 0..<pixels {
               // fp32: straight into y; bf16: into a one-pixel row, rounded below.
               let out = py.map { $0.pointer + (b * pixels + p) * C } ?? rowBuffer.baseAddress!
-              channelBlocks(C) { c, n in
-                var z = load(sh, c).addingProduct(xb.load(p * C + c, n), load(sc, c))
-                if silu { z = vsilu(z) }
-                storePartial(z, out, c, n)
-              }
+              channelBlocks(
+                C, wide: { block(p, out, $0, 16, Vec16.self) },
+                narrow: { block(p, out, $0, $1, Vec8.self) })
               if let py16 {
                 BF16Kernels.roundSerial(out, into: py16.pointer + (b * pixels + p) * C, count: C)
               }
@@ -279,19 +310,24 @@ public enum NormKernels {
                 // Pass 1: dz (kept for pass 2 instead of recomputing the SiLU derivative) and
                 // per channel Σ dz and Σ dz·(x − μ), which is σ·Σ dz·x̂: x̂ itself is not formed.
                 let sumDzD = sumDzXhat
-                for p in 0..<pixels {
-                  channelBlocks(C) { c, n in
-                    let d = xb.load(p * C + c, n) - load(m, c)
-                    var dz = dyb.load(p * C + c, n)
-                    if silu {
-                      let z = load(bt, c).addingProduct(d, load(k, c))
-                      let sg = vsigmoid(z)
-                      dz = dz * sg * (1 + z * (1 - sg))
-                    }
-                    store(load(sumDzD, c).addingProduct(dz, d), sumDzD, c)
-                    store(load(sumDz, c) + dz, sumDz, c)
-                    storePartial(dz, dzb, p * C + c, n)
+                @inline(__always) func block1<V: KernelVector>(
+                  _ p: Int, _ c: Int, _ n: Int, _: V.Type
+                ) {
+                  let d: V = xb.load(p * C + c, n) - load(m, c)
+                  var dz: V = dyb.load(p * C + c, n)
+                  if silu {
+                    let z = (load(bt, c) as V).addingProduct(d, load(k, c))
+                    let sg = vsigmoid(z)
+                    dz = dz * sg * (1 + z * (1 - sg))
                   }
+                  store((load(sumDzD, c) as V).addingProduct(dz, d), sumDzD, c)
+                  store(load(sumDz, c) + dz, sumDz, c)
+                  storePartial(dz, dzb, p * C + c, n)
+                }
+                for p in 0..<pixels {
+                  channelBlocks(
+                    C, wide: { block1(p, $0, 16, Vec16.self) },
+                    narrow: { block1(p, $0, $1, Vec8.self) })
                 }
                 // Σ dz·x̂ = Σ dz·(x − μ)/σ (dγ's partial sum); group means of dx̂ = dz·γ and of
                 // dx̂·x̂.
@@ -311,14 +347,19 @@ public enum NormKernels {
                 slopeD.withUnsafeBufferPointer { kd in
                   offset.withUnsafeBufferPointer { o in
                     let (kd, o) = (kd.baseAddress!, o.baseAddress!)
+                    @inline(__always) func block2<V: KernelVector>(
+                      _ p: Int, _ c: Int, _ n: Int, _: V.Type
+                    ) {
+                      let dz: V = loadPartial(dzb, p * C + c, n)
+                      let d: V = xb.load(p * C + c, n) - load(m, c)
+                      let v = (load(o, c) as V).addingProduct(d, load(kd, c)).addingProduct(
+                        dz, load(k, c))
+                      storePartial(v, dzb, p * C + c, n)
+                    }
                     for p in 0..<pixels {
-                      channelBlocks(C) { c, n in
-                        let dz = loadPartial(dzb, p * C + c, n)
-                        let d = xb.load(p * C + c, n) - load(m, c)
-                        let v = load(o, c).addingProduct(d, load(kd, c)).addingProduct(
-                          dz, load(k, c))
-                        storePartial(v, dzb, p * C + c, n)
-                      }
+                      channelBlocks(
+                        C, wide: { block2(p, $0, 16, Vec16.self) },
+                        narrow: { block2(p, $0, $1, Vec8.self) })
                       // A bf16 dx: the pixel's channels, still in L1, rounded (as the
                       // forward rounds y); an fp32 dx was written in place.
                       dx.finishRow(base + p * C, count: C, from: dzb + p * C)
