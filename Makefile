@@ -2,7 +2,8 @@
 SWIFT ?= swift
 # Release builds are compiled for the CPU that builds them, as llama.cpp and stable-diffusion.cpp
 # do by default (GGML_NATIVE): on AVX-512 CPUs our Swift kernels then use the EVEX encodings and 32
-# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md, session 7).
+# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md, session 7),
+# and the 16-lane SiLU / GroupNorm kernels one zmm register per vector (session 10).
 # Such a binary may not start on an older CPU; for one to copy elsewhere use TARGET_CPU=haswell (AVX2
 # + FMA). oneDNN picks its own kernels (AVX-512, AMX) at run time either way.
 TARGET_CPU ?= native

@@ -6,8 +6,9 @@
 ///   dγ_c = Σ dz·x̂, dβ_c = Σ dz; with fused SiLU, dz = dy·σ(z)(1 + z(1 − σ(z))).
 /// Statistics take one pass over shifted data (see the forward kernel). Work is parallel over
 /// the batch; per-sample partial sums of dγ/dβ are combined in batch order, so results never
-/// depend on the thread count. Loops run over pixels outside and 8 channels at a time inside, with
-/// per-channel arrays padded by 8 so the last vector never reads past the end.
+/// depend on the thread count. Loops run over pixels outside and 16 or 8 channels at a time
+/// inside (`channelBlocks`), with per-channel arrays padded by 8 so a partial 8-lane block never
+/// reads past the end (16-lane blocks only run when C is a multiple of 16).
 public enum NormKernels {
   /// Per-channel vectors of length C, padded to C + 8.
   @inline(__always)
