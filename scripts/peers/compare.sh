@@ -78,7 +78,9 @@ OURS=$(IFS=,; echo "${OURS_FILES[*]}")
 TORCH=$(IFS=,; echo "${TORCH_FILES[*]}")
 
 case "${STAT:=median}" in median | min) ;; *) echo "compare.sh: STAT is median or min" >&2; exit 2 ;; esac
-echo "per line: the $STAT over $ROUNDS round(s) per side" >&2
+# Rounds per side = files per side (saved outputs may hold more rounds than ROUNDS says).
+rounds() { local IFS=,; set -- $1; echo $#; }
+echo "per line: the $STAT over $(rounds "$OURS") round(s) of ours, $(rounds "$TORCH") of torch" >&2
 
 "$PY" - "$OURS" "$TORCH" "$STAT" <<'PYEOF'
 import json, statistics, sys
