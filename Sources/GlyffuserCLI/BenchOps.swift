@@ -16,7 +16,12 @@ struct BenchOpsCommand: ParsableCommand {
   @Option(help: "Comma-separated dtypes (default: f32, plus bf16 where the CPU has native bf16).")
   var dtypes: String?
   @Option(help: "Timed repetitions (the median is reported).") var repeats = 5
-  @Option(help: "Untimed warm-up calls.") var warmup = 2
+  @Option(help: "Untimed warm-up calls, at least.") var warmup = 2
+  @Option(
+    help: ArgumentHelp(
+      "Further warm-up calls while the warm-up has taken less than this (up to 10 calls).",
+      valueName: "ms"))
+  var warmupMs = 20.0
 
   static let convShapes = [
     "B32 C64 64x64 k3", "B32 C128 32x32 k3", "B32 C256 16x16 k3",
@@ -140,7 +145,8 @@ struct BenchOpsCommand: ParsableCommand {
           inputs = inputs.map { $0.rank > 1 ? $0.converted(to: .bf16) : $0 }
         }
         let timings = c.measure(
-          inputs: inputs, precision: precision, warmup: warmup, repeats: repeats)
+          inputs: inputs, precision: precision,
+          warmup: WarmUp(minCalls: warmup, millis: warmupMs), repeats: repeats)
         for (direction, ms) in timings {
           let passes = direction == "fwd" ? 1.0 : direction == "bwd" ? 2.0 : 3.0
           let gflops = c.flops.map { $0 * passes / (ms * 1e6) }
@@ -199,8 +205,8 @@ struct BenchCase {
     return inputs { Tensor.randomNormal($0, stream: &stream) }
   }
 
-  static func median(_ warmup: Int, _ repeats: Int, _ f: () -> Void) -> Double {
-    for _ in 0..<warmup { f() }
+  static func median(_ warmup: WarmUp, _ repeats: Int, _ f: () -> Void) -> Double {
+    warmup.run(f)
     var t: [Double] = []
     for _ in 0..<repeats {
       let s = DispatchTime.now().uptimeNanoseconds
@@ -211,7 +217,7 @@ struct BenchCase {
   }
 
   func measure(
-    inputs: [Tensor], precision: Precision, warmup: Int, repeats: Int
+    inputs: [Tensor], precision: Precision, warmup: WarmUp, repeats: Int
   ) -> [(String, Double)] {
     ComputePrecision.with(precision) {
       let fwd = Self.median(warmup, repeats) { _ = withNoGrad { body(inputs) } }
@@ -230,6 +236,30 @@ struct BenchCase {
         o.backward(seed: seed)
       }
       return [("fwd", fwd), ("bwd", bwd), ("fwd+bwd", both)]
+    }
+  }
+}
+
+/// Untimed calls before a line is timed: at least `minCalls`, then more while the warm-up has
+/// taken less than `millis` and fewer than `maxCalls` calls, so a sub-millisecond line gets 10
+/// and a 100 ms one 2. The peer script uses the same rule (`median_ms` in
+/// scripts/peers/bench_ops.py). On the 2-core VM the first calls of a sub-millisecond line run
+/// up to 2-3× slower than later ones, in a plain C loop too (docs/BENCHMARKS.md, session 10);
+/// 2 fixed warm-up calls left the timings in that ramp, on both sides.
+struct WarmUp {
+  let minCalls: Int
+  let millis: Double
+  static let maxCalls = 10
+
+  func run(_ f: () -> Void) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var calls = 0
+    func elapsedMillis() -> Double {
+      Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+    while calls < minCalls || (calls < Self.maxCalls && elapsedMillis() < millis) {
+      f()
+      calls += 1
     }
   }
 }

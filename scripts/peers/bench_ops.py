@@ -6,7 +6,12 @@ Prints one JSON line per op / shape / dtype / direction, e.g.
    "ms": 12.3, "gflops": 150.0, "layout": "nhwc"}
 
 Pinned: torch 2.13.0+cpu (see scripts/requirements-dev.txt), torch.set_num_threads(2).
-Timing: `--warmup` untimed calls, then the median of `--repeats` timed calls.
+Timing: untimed warm-up calls, at least `--warmup` and then more while the warm-up has taken
+less than `--warmup-ms` and fewer than WARMUP_MAX_CALLS calls; then the median of `--repeats`
+timed calls. The Swift bench uses the same rule (BenchOps.swift), so a sub-millisecond line
+gets 10 warm-up calls and a 100 ms one 2. On the 2-core VM the first calls of a sub-millisecond
+line run up to 2-3x slower than later ones, in a plain C loop too (docs/BENCHMARKS.md, session
+10), and 2 fixed warm-up calls left the timing in that ramp.
 
 KEYS (the Swift bench must emit exactly these op / shape / dtype / direction strings):
   dtype      "f32"  fp32; NCHW and channels_last are both measured, the faster is
@@ -75,9 +80,18 @@ def parse_map(key):
     return int(p[0][1:]), int(p[1][1:]), h, w
 
 
+WARMUP_MAX_CALLS = 10
+
+
 def median_ms(fn, warmup, repeats):
-    for _ in range(warmup):
+    """warmup = (minimum calls, milliseconds): see the module docstring."""
+    min_calls, budget_ms = warmup
+    start = time.perf_counter()
+    calls = 0
+    while calls < min_calls or (
+            calls < WARMUP_MAX_CALLS and (time.perf_counter() - start) * 1e3 < budget_ms):
         fn()
+        calls += 1
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -204,6 +218,7 @@ def main():
     ap.add_argument("--directions", default=",".join(DIRECTIONS))
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--warmup-ms", type=float, default=20.0)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -216,7 +231,8 @@ def main():
                     best = None
                     for layout in layouts:
                         make, flops = case(shape, layout, dtype)
-                        ms = measure(make, direction, dtype, args.warmup, args.repeats)
+                        ms = measure(make, direction, dtype, (args.warmup, args.warmup_ms),
+                                     args.repeats)
                         if best is None or ms < best[0]:
                             best = (ms, layout, flops)
                     ms, layout, flops = best
