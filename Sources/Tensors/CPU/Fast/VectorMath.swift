@@ -1,5 +1,8 @@
 /// Vectorised transcendental functions for element-wise kernels, generic over the vector width:
-/// 8 lanes (one AVX2 register) or 16 (one AVX-512 register).
+/// 8 lanes (one AVX2 register) or 16 (one AVX-512 register). They are `@inlinable`: a generic
+/// function's body is otherwise not visible to other modules, which then call the unspecialised
+/// version, lane by lane through witness tables (the text encoder's GELU, in TextEncoding, ran
+/// caption encoding ~25× slower that way).
 ///
 /// `exp` follows the Cephes `expf` scheme: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial
 /// for e^r, and 2^n built in the exponent bits. Max relative error ≈ 2 ulp over the normal range;
@@ -23,7 +26,7 @@ public protocol FloatVector: SIMD where Scalar == Float {
 extension SIMD8: FloatVector where Scalar == Float {
   // Masks, not `clamped(lowerBound:upperBound:)`: that compiled to an unspecialised generic
   // call (4 % of a training step in perf).
-  @inline(__always)
+  @inlinable @inline(__always)
   public func clampedLanes(_ lo: Float, _ hi: Float) -> Self {
     let x = replacing(with: lo, where: self .< lo)
     return x.replacing(with: hi, where: x .> hi)
@@ -31,14 +34,14 @@ extension SIMD8: FloatVector where Scalar == Float {
 }
 
 extension SIMD16: FloatVector where Scalar == Float {
-  @inline(__always)
+  @inlinable @inline(__always)
   public func clampedLanes(_ lo: Float, _ hi: Float) -> Self {
     let x = replacing(with: lo, where: self .< lo)
     return x.replacing(with: hi, where: x .> hi)
   }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 public func vexp<V: FloatVector>(_ x: V) -> V {
   let x = x.clampedLanes(-87.3, 88.3)
   // n = round(x / ln 2) by the magic-number trick: adding 1.5·2²³ leaves round(v) in the low
@@ -70,19 +73,19 @@ public func vexp<V: FloatVector>(_ x: V) -> V {
 }
 
 /// Logistic sigmoid 1 / (1 + e^(−x)).
-@inline(__always)
+@inlinable @inline(__always)
 public func vsigmoid<V: FloatVector>(_ x: V) -> V {
   1 / (1 + vexp(-x))
 }
 
 /// SiLU x·σ(x), written x / (1 + e^(−x)): one division instead of a reciprocal and a product.
-@inline(__always)
+@inlinable @inline(__always)
 public func vsilu<V: FloatVector>(_ x: V) -> V {
   x / (1 + vexp(-x))
 }
 
 /// tanh(x) = 1 − 2 / (e^(2x) + 1), exact at the extremes (±1) and 0.
-@inline(__always)
+@inlinable @inline(__always)
 public func vtanh<V: FloatVector>(_ x: V) -> V {
   1 - 2 / (vexp(x + x) + 1)
 }
@@ -99,7 +102,7 @@ public func stanh(_ x: Float) -> Float { vtanh(Vec8(repeating: x))[0] }
 /// erf(x) as a rational minimax approximation on [−4, 4] (the form Eigen uses for float;
 /// |error| ≲ 1e-6 absolute, checked against Glibc `erff` in `ElementwiseGradientTests`).
 /// Beyond ±4, erf is ±1 to float precision.
-@inline(__always)
+@inlinable @inline(__always)
 public func verf<V: FloatVector>(_ x: V) -> V {
   let x = x.clampedLanes(-4, 4)
   let x2 = x * x
