@@ -10,7 +10,7 @@
 public typealias Vec8 = SIMD8<Float>
 /// 16 lanes: with AVX-512 one zmm register. Zen 4 runs a 512-bit operation as two 256-bit
 /// halves, yet the SiLU gradient on bf16 ran 1.8× faster at 16 lanes than at 8 in a C
-/// micro-benchmark (10 against 19.6 cycles per 8 values, one core): these kernels are bound by
+/// micro-benchmark (10.9 against 19.6 cycles per 8 values, one core): these kernels are bound by
 /// how many instructions the core can issue, not by its arithmetic units.
 public typealias Vec16 = SIMD16<Float>
 
