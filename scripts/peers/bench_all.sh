@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md (sessions 2 to 4), one job
-# at a time on a quiet machine: ours vs diffusers / PyTorch, and the CPU's matrix-product peak
-# (peak_gemm.py) that bounds them all. Env: BIN, VENV, OUT.
+# The U-Net train/sample and per-op benchmarks of docs/BENCHMARKS.md, one job at a time on a
+# quiet machine: ours vs diffusers / PyTorch, and the CPU's matrix-product peak (peak_gemm.py)
+# that bounds them all. Raw output goes to OUT (default .build/bench/<date>, git-ignored).
+# Env: BIN, VENV, OUT.
 set -x
 cd "$(dirname "$0")/../.."
 B=${BIN:-.build/release/glyffuser}
 V=${VENV:-${GLYFFUSER_VENV:-.venv}}/bin/python
-O=${OUT:-docs/bench/$(date +%F)}
-mkdir -p $O
+O=${OUT:-.build/bench/$(date +%F)}
+mkdir -p "$O"
 $B init-model --preset tiny --text-dim 384 --out .build/bench-tiny
 $B init-model --preset small --text-dim 384 --out .build/bench-small
 {
