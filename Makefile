@@ -2,8 +2,8 @@
 SWIFT ?= swift
 # Release builds are compiled for the CPU that builds them, as llama.cpp and stable-diffusion.cpp
 # do by default (GGML_NATIVE): on AVX-512 CPUs our Swift kernels then use the EVEX encodings and 32
-# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md, session 7),
-# and the 16-lane SiLU / GroupNorm kernels one zmm register per vector (session 10).
+# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md), and the
+# 16-lane SiLU / GroupNorm kernels one zmm register per vector.
 # Such a binary may not start on an older CPU; for one to copy elsewhere use TARGET_CPU=haswell (AVX2
 # + FMA). oneDNN picks its own kernels (AVX-512, AMX) at run time either way.
 TARGET_CPU ?= native
@@ -24,7 +24,7 @@ demo: build
 
 # Tests wait for OpenMP passively (docs/ARCHITECTURE.md): on shared cores the default spinning
 # made the explain model tests 10-20x slower (guidance 38 s vs 2.9 s). The CLI spins briefly
-# instead (GOMP_SPINCOUNT=3000), which was 5 s slower over the test suite (BENCHMARKS, session 8).
+# instead (GOMP_SPINCOUNT=3000), which was 5 s slower over the test suite (docs/BENCHMARKS.md).
 test: setup
 	$(SWIFT) build --build-tests
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} $(SWIFT) test --skip-build

@@ -244,7 +244,7 @@ struct BenchCase {
 /// taken less than `millis` and fewer than `maxCalls` calls, so a sub-millisecond line gets 10
 /// and a 100 ms one 2. The peer script uses the same rule (`median_ms` in
 /// scripts/peers/bench_ops.py). On the 2-core VM the first calls of a sub-millisecond line run
-/// 2-4× slower than later ones, in a plain C loop too (docs/BENCHMARKS.md, session 10);
+/// 2-4× slower than later ones, in a plain C loop too (docs/BENCHMARKS.md);
 /// 2 fixed warm-up calls left the timings in that ramp, on both sides.
 struct WarmUp {
   let minCalls: Int

@@ -30,7 +30,7 @@ struct Glyffuser: AsyncParsableCommand {
 /// of 3–5. Sleeping at once (passive) costs a futex wake-up at each of the engine's many short
 /// parallel regions instead. A short spin, `GOMP_SPINCOUNT=3000` (a few microseconds), keeps
 /// most of the quick hand-offs and still yields under load. Measured on the 2-core Zen 4 VM
-/// (tiny preset, batch 32, seconds per step, min/median; docs/BENCHMARKS.md "Session 8"):
+/// (tiny preset, batch 32, seconds per step, min/median; docs/BENCHMARKS.md, "Threads"):
 /// unloaded 0.405/0.408 against passive 0.435/0.445; three busy loops 1.59/1.72 against
 /// 1.93/2.10; five 2.83/2.91 against 3.01/3.34; 30,000 spins was no better than passive under
 /// load. So unless the user chose a policy or a spin count, set the short spin and re-run this

@@ -1,6 +1,6 @@
 // z = x + y over 2 M floats (the `add` fp32 B32 C256 16x16 line) in a plain OpenMP loop, each
 // of 14 consecutive calls timed: does the slow start of that benchmark line come from our engine
-// or from the machine? (docs/BENCHMARKS.md, session 10.)
+// or from the machine? (docs/BENCHMARKS.md, "Benchmark protocol": from the machine.)
 //
 //   gcc -O3 -march=native -fopenmp -o /tmp/add_ramp scripts/microbench/add_ramp.c
 //   OMP_NUM_THREADS=2 /tmp/add_ramp [evict] [mode]

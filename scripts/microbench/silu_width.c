@@ -1,5 +1,5 @@
 // The bf16 SiLU backward at 8 and 16 lanes, with integer and `vcvtneps2bf16` rounding: the
-// measurement behind docs/BENCHMARKS.md "Session 10" (why the transcendental kernels run on
+// measurement behind docs/BENCHMARKS.md, "Kernels" (why the transcendental kernels run on
 // SIMD16). One core; prints the best of 15 runs per variant, three times over.
 //
 //   clang -O3 -march=native -o /tmp/silu_width scripts/microbench/silu_width.c

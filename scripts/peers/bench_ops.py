@@ -10,8 +10,8 @@ Timing: untimed warm-up calls, at least `--warmup` and then more while the warm-
 less than `--warmup-ms` and fewer than WARMUP_MAX_CALLS calls; then the median of `--repeats`
 timed calls. The Swift bench uses the same rule (BenchOps.swift), so a sub-millisecond line
 gets 10 warm-up calls and a 100 ms one 2. On the 2-core VM the first calls of a sub-millisecond
-line run 2-4x slower than later ones, in a plain C loop too (docs/BENCHMARKS.md, session
-10), and 2 fixed warm-up calls left the timing in that ramp.
+line run 2-4x slower than later ones, in a plain C loop too (docs/BENCHMARKS.md), and 2 fixed
+warm-up calls left the timing in that ramp.
 
 KEYS (the Swift bench must emit exactly these op / shape / dtype / direction strings):
   dtype      "f32"  fp32; NCHW and channels_last are both measured, the faster is

@@ -43,10 +43,10 @@ public enum NormKernels {
   /// or fewer at the tail. When C is a multiple of 8, n is the constant 8, so once this is
   /// inlined the partial loads and stores fold to whole-vector ones with no tail test per block.
   /// GroupNorm+SiLU on one core, B32 C256 16x16, three runs each: forward 1.65–1.83 → 1.55 ms,
-  /// backward 2.65–2.75 → 2.44–2.51 ms. Session 9 ran two 8-lane blocks per step when C%16 == 0
-  /// (GroupNorm backward 0.77–1.01× the time); one 16-lane block issues half the instructions
-  /// for the same work (see `Vec16`). Each channel's lane computes the same as in any other
-  /// blocking, so results do not depend on it.
+  /// backward 2.65–2.75 → 2.44–2.51 ms. Two 8-lane blocks per step when C%16 == 0 measured
+  /// 0.77–1.01× the GroupNorm backward time of one; one 16-lane block issues half the
+  /// instructions for the same work (see `Vec16`). Each channel's lane computes the same as in
+  /// any other blocking, so results do not depend on it.
   @inline(__always)
   static func channelBlocks(_ C: Int, wide: (Int) -> Void, narrow: (Int, Int) -> Void) {
     if C % 16 == 0 {
