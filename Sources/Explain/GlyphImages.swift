@@ -1,3 +1,4 @@
+import Diffusion
 import Imaging
 import Tensors
 
@@ -7,13 +8,10 @@ public enum GlyphImages {
   /// states, see `TrajectoryStep.sampleScale`). Pixel = (v·scale + 1)·127.5, clamped to 0…255.
   public static func rasters(_ x: Tensor, scale: Float = 1) -> [RasterImage] {
     let (b, h, w) = (x.shape[0], x.shape[1], x.shape[2])
-    let v = x.scalars
+    let v = GlyphPixels.bytes(x, scale: scale)
     return (0..<b).map { i in
       RasterImage(
-        width: w, height: h, format: .grey,
-        pixels: (0..<(h * w)).map { j in
-          UInt8(max(0, min(255, ((v[i * h * w + j] * scale + 1) * 127.5).rounded())))
-        })
+        width: w, height: h, format: .grey, pixels: Array(v[(i * h * w)..<((i + 1) * h * w)]))
     }
   }
 

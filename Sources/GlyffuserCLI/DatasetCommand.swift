@@ -85,7 +85,7 @@ struct DatasetBuildCommand: ParsableCommand {
       report = try DatasetBuilder.build(options, to: URL(fileURLWithPath: out), progress: progress)
     } catch let error as GlyphDataError {
       bar?.finish()
-      throw DatasetCLIError("dataset build failed: \(error)")
+      throw CLIError("dataset build failed: \(error)")
     }
     bar?.finish()
     let m = report.manifest
@@ -119,7 +119,7 @@ struct DatasetInfoCommand: ParsableCommand {
       let dataset = try GlyphDataset(contentsOf: url)
       print(DatasetSummary(manifest: manifest, dataset: dataset).text)
     } catch let error as GlyphDataError {
-      throw DatasetCLIError("\(error)")
+      throw CLIError("\(error)")
     }
   }
 }
@@ -160,7 +160,7 @@ struct DatasetShowCommand: ParsableCommand {
       if let dataset {
         let data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset))
         guard let index = data.index(of: codepoint) else {
-          throw DatasetCLIError("\(label) is not in the data set \(dataset)")
+          throw CLIError("\(label) is not in the data set \(dataset)")
         }
         image = data.image(at: index)
         caption = data.captions[index]
@@ -172,7 +172,7 @@ struct DatasetShowCommand: ParsableCommand {
         let face = try FontFace.locate(path: font)
         let renderer = try GlyphRenderer(font: face, size: size, margin: size / 16)
         guard let rendered = renderer.image(codepoint) else {
-          throw DatasetCLIError("\(label) has no glyph in \(face.familyName) (\(font))")
+          throw CLIError("\(label) has no glyph in \(face.familyName) (\(font))")
         }
         image = rendered
         let all = try UnihanParser.definitions(
@@ -187,7 +187,7 @@ struct DatasetShowCommand: ParsableCommand {
       try Data(try PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: outPath))
       print("wrote \(outPath)")
     } catch let error as GlyphDataError {
-      throw DatasetCLIError("\(error)")
+      throw CLIError("\(error)")
     }
   }
 

@@ -3,7 +3,7 @@ import GlyphData
 
 /// A failure at run time (bad input files, write errors): printed as "Error: …", exit code 1,
 /// without the usage text ArgumentParser adds to `ValidationError`.
-struct DatasetCLIError: Error, CustomStringConvertible {
+struct CLIError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
 }
@@ -68,6 +68,35 @@ struct DatasetSummary {
     list("empty caption", m.emptyCaptions)
     list("not in font", m.missingGlyphs)
     list("blank glyph", m.blankGlyphs)
+    lines += radicalHistogram
     return lines.joined(separator: "\n")
+  }
+
+  /// The radical labels: coverage and the most frequent radicals as a bar chart.
+  var radicalHistogram: [String] {
+    guard let radicals = dataset.radicals else {
+      return [
+        "labels: none (rebuild with `glyffuser dataset build` to get radical and stroke labels)"
+      ]
+    }
+    var counts = [Int](repeating: 0, count: 215)
+    for r in radicals { counts[r] += 1 }
+    let present = (1...214).filter { counts[$0] > 0 }.count
+    var lines = [
+      "labels: \(present) of 214 radicals present, \(counts[0]) glyphs unlabelled"
+        + (manifest.labelSource.map { " (from \($0))" } ?? "")
+    ]
+    let top = (1...214).sorted { counts[$0] > counts[$1] || counts[$0] == counts[$1] && $0 < $1 }
+      .prefix(30)
+    let most = max(counts[top.first ?? 1], 1)
+    lines.append("radical histogram (30 most frequent of \(radicals.count) glyphs):")
+    for r in top where counts[r] > 0 {
+      let bar = String(repeating: "█", count: max(1, counts[r] * 40 / most))
+      let share = Double(counts[r]) * 100 / Double(max(radicals.count, 1))
+      lines.append(
+        String(format: "  %3d ", r) + GlyphLabels.radicalSymbol(r)
+          + String(format: " %5d %4.1f %% ", counts[r], share) + bar)
+    }
+    return lines
   }
 }

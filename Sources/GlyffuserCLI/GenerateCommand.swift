@@ -6,29 +6,7 @@ import Imaging
 import Tensors
 import TextEncoding
 
-/// Sampler names on the command line (the ones users of diffusers / k-diffusion know).
-enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-  case ddpm, ddim, euler, heun, unipc
-  case dpmpp2m = "dpmpp-2m"
-  case dpmppSDE = "dpmpp-sde"
-  case eulerA = "euler-a"
-
-  func settings(schedule: NoiseSchedule) -> SamplerSettings {
-    let kind: SamplerKind =
-      switch self {
-      case .ddpm: .ddpm
-      case .ddim: .ddim
-      case .euler: .euler
-      case .heun: .heun
-      case .unipc: .uniPC
-      case .dpmpp2m, .dpmppSDE: .dpmSolverMultistep
-      case .eulerA: .eulerAncestral
-      }
-    var s = SamplerSettings(kind: kind, schedule: schedule)
-    if self == .dpmppSDE { s.dpmVariant = .sde }
-    return s
-  }
-}
+extension SamplerName: ExpressibleByArgument {}
 
 /// `glyffuser generate`: prompts → a grid of new glyphs (one row per prompt).
 struct GenerateCommand: ParsableCommand {

@@ -13,7 +13,7 @@ struct Glyffuser: AsyncParsableCommand {
     subcommands: [
       DatasetCommand.self, EncodeCommand.self, EmbedCommand.self, InitModelCommand.self,
       TrainCommand.self, GenerateCommand.self, PlotCommand.self, ExplainCommand.self,
-      BenchCommand.self,
+      JudgeCommand.self, EvalCommand.self, BenchCommand.self,
     ]
   )
 

@@ -53,7 +53,7 @@ extension TrainCommand {
       return (cache, encoder)
     }
     guard let encoder else {
-      throw DatasetCLIError(
+      throw CLIError(
         "no usable caption cache at \(url.path) and the encoder \(name) cannot be loaded "
           + "(run scripts/setup, or --captions random)")
     }

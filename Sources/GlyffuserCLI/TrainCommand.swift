@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diffusion
+import Evaluation
 import Foundation
 import GlyphData
 import Imaging
@@ -51,6 +52,14 @@ struct TrainCommand: ParsableCommand {
   )
   var captions = "cache"
   @OptionGroup var encoderOptions: EncoderOptions
+  @Option(
+    help:
+      "Every N steps, score the EMA weights with a small `glyffuser eval` (0 = never); the numbers go into metrics.jsonl and `glyffuser plot`."
+  )
+  var evalEvery = 0
+  @Option(help: "Held-out characters of that evaluation (one glyph each).")
+  var evalCharacters = 128
+  @Option(help: "Judge folder for --eval-every.") var judge = JudgeFolder.shippedPath
   @Option(help: "Tokens per caption for --captions random.") var tokens = 16
   @Option(help: "Text dimension for --captions random.") var textDim = 384
 
@@ -70,6 +79,12 @@ struct TrainCommand: ParsableCommand {
     }
     guard captions == "random" || captions == "cache" else {
       throw ValidationError("--captions must be cache or random")
+    }
+    guard evalEvery >= 0, (8...100_000).contains(evalCharacters) else {
+      throw ValidationError("--eval-every must be ≥ 0 and --eval-characters 8–100,000")
+    }
+    if evalEvery > 0, captions != "cache" {
+      throw ValidationError("--eval-every needs the text encoder (--captions cache)")
     }
   }
 
@@ -105,7 +120,7 @@ struct TrainCommand: ParsableCommand {
     let data: GlyphDataset
     do {
       data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset, isDirectory: true))
-    } catch { throw DatasetCLIError("\(error)") }
+    } catch { throw CLIError("\(error)") }
     let captionTable: any CaptionEmbeddings
     var promptEncoder: (any PromptEncoder)? = nil
     var cacheInfo: CaptionCache? = nil
@@ -157,23 +172,20 @@ struct TrainCommand: ParsableCommand {
       signal(SIGINT) { _ in trainInterrupted = 1 }
       signal(SIGTERM) { _ in trainInterrupted = 1 }
       run.shouldStop = { trainInterrupted != 0 }
+      if let cache = cacheInfo {
+        // RUN/model: the EMA weights as a model folder for `glyffuser generate` and `eval`.
+        let record = ModelFolder.Record(
+          textEncoder: cache.encoderName, textEncoderIdentity: cache.encoderIdentity,
+          textDim: cache.hiddenSize, maxTokens: cache.maxLength,
+          preset: resume ? nil : preset, trainingSteps: trainer.state.step)
+        run.modelRecord = record
+        if evalEvery > 0 {
+          try attachEvaluation(to: run, record: record, data: data)
+        }
+      }
       let history = try run.run()
       FileHandle.standardError.write(Data("\n".utf8))
-      if let cache = cacheInfo {
-        // RUN/model: the EMA weights as a model folder for `glyffuser generate`.
-        var scheduler = ModelFolder.defaultScheduler
-        scheduler.numTrainTimesteps = trainer.config.trainTimesteps
-        scheduler.predictionType = trainer.config.prediction.rawValue
-        let modelDir = runDir.appendingPathComponent("model", isDirectory: true)
-        try ModelFolder.save(
-          trainer.model,
-          record: ModelFolder.Record(
-            textEncoder: cache.encoderName, textEncoderIdentity: cache.encoderIdentity,
-            textDim: cache.hiddenSize, maxTokens: cache.maxLength,
-            preset: resume ? nil : preset, trainingSteps: trainer.state.step),
-          scheduler: scheduler, weights: trainer.ema.shadow, to: modelDir)
-        log("EMA model: \(modelDir.path)")
-      }
+      if run.modelRecord != nil { log("EMA model: \(run.modelDirectory.path)") }
       if let last = history.last {
         log(
           String(
@@ -182,7 +194,40 @@ struct TrainCommand: ParsableCommand {
       }
     } catch let error as TrainingError {
       FileHandle.standardError.write(Data("\n".utf8))
-      throw DatasetCLIError("\(error)")
+      throw CLIError("\(error)")
+    }
+  }
+
+  /// `--eval-every`: a small evaluation of the live model (EMA weights swapped in by the run).
+  func attachEvaluation(to run: TrainingRun, record: ModelFolder.Record, data: GlyphDataset)
+    throws
+  {
+    let trainer = run.trainer
+    var scheduler = ModelFolder.defaultScheduler
+    scheduler.numTrainTimesteps = trainer.config.trainTimesteps
+    scheduler.predictionType = trainer.config.prediction.rawValue
+    let generator = try GlyphGenerator(
+      loaded: ModelFolder.Loaded(unet: trainer.model, record: record, scheduler: scheduler),
+      encoder: try TextEncoder.load(record.textEncoder))
+    var options = EvalOptions()
+    options.characters = evalCharacters
+    options.perPrompt = 1
+    options.perFamily = 4
+    let evaluation = try GlyphEvaluation(
+      generator: generator, judge: try JudgeFolder.load(from: URL(fileURLWithPath: judge)),
+      dataset: data, options: options, modelURL: run.modelDirectory,
+      judgeURL: URL(fileURLWithPath: judge))
+    run.evaluateEvery = evalEvery
+    run.evaluate = {
+      let (r, details, _) = try evaluation.run()
+      let family =
+        details.family.map(\.adherence).reduce(0, +) / Double(max(details.family.count, 1))
+      return [
+        "radical_top1": r.radicalTop1, "radical_top5": r.radicalTop5,
+        "radical_top1_real": r.radicalTop1Real, "radical_top1_uncond": r.radicalTop1Uncond,
+        "fd": r.fd, "fd_real_floor": r.fdRealFloor, "kid": r.kid, "precision": r.precision,
+        "recall": r.recall, "copies": r.copies, "family_top1": family, "seconds": r.seconds,
+      ]
     }
   }
 

@@ -11,6 +11,9 @@ public struct DatasetBuildOptions: Sendable {
   /// Family to pick from a collection; nil: Noto Sans CJK SC if present, else the first face.
   public var fontFamily: String?
   public var unihanPath = UnihanSource.defaultPath
+  /// Unihan file with `kRSUnicode` / `kTotalStrokes` (radical and stroke labels for
+  /// evaluation); nil builds a data set without labels.
+  public var labelsPath: String? = UnihanSource.labelsPath
   public var selection = CodePointSelection.basic
   /// Keep only the first `limit` characters (code point order) that have a caption.
   public var limit: Int?
@@ -38,9 +41,11 @@ public struct DatasetBuildReport: Sendable {
 
 /// Builds a glyph data set directory:
 /// - `<HEX>.png` per character and `metadata.jsonl` (`file_name`, `caption`, `character`,
-///   `codepoint`, `split`): Hugging Face `imagefolder` layout;
+///   `codepoint`, `split`, and `radical`, `strokes` where known): Hugging Face `imagefolder`
+///   layout;
 /// - `glyphs.safetensors`: uint8 tensor `images` [N, H, W] plus metadata key `glyffuser`, a JSON
-///   object with `codepoints`, `captions`, `splits` in the same order (read by `GlyphDataset`);
+///   object with `codepoints`, `captions`, `splits`, `radicals`, `strokes` in the same order
+///   (read by `GlyphDataset`; 0 where a label is unknown);
 /// - `glyffuser-dataset.json`: the `DatasetManifest`.
 ///
 /// Atomic: everything is written into a hidden sibling directory which replaces the target by
@@ -83,6 +88,13 @@ public enum DatasetBuilder {
     guard !definitions.isEmpty else {
       throw GlyphDataError.noDefinitions(path: options.unihanPath)
     }
+    var labels: [UInt32: GlyphLabels]? = nil
+    if let labelsPath = options.labelsPath {
+      labels = try UnihanParser.labels(
+        in: try UnihanSource.text(at: labelsPath, member: "Unihan_IRGSources.txt"),
+        path: labelsPath, selection: options.selection)
+      lap("radical and stroke labels")
+    }
     var candidates: [(UInt32, String)] = []
     var emptyCaptions: [UInt32] = []
     for d in definitions {
@@ -121,9 +133,12 @@ public enum DatasetBuilder {
         }
       }
       let splits = kept.map { DatasetSplit.of($0.0) }
-      try writeMetadata(kept, splits: splits, to: temp)
+      let keptLabels = kept.map { labels?[$0.0] }
+      try writeMetadata(kept, splits: splits, labels: keptLabels, to: temp)
       lap("metadata.jsonl")
-      try writeShard(images, kept, splits: splits, size: options.size, to: temp)
+      try writeShard(
+        images, kept, splits: splits, labels: labels == nil ? nil : keptLabels,
+        size: options.size, to: temp)
       lap("safetensors shard")
       let validation = splits.filter { $0 == .validation }.count
       let manifest = DatasetManifest(
@@ -137,7 +152,10 @@ public enum DatasetBuilder {
         trainCount: kept.count - validation, validationCount: validation,
         emptyCaptions: emptyCaptions.map(codepointLabel),
         missingGlyphs: missing.map(codepointLabel),
-        blankGlyphs: blank.map(codepointLabel))
+        blankGlyphs: blank.map(codepointLabel),
+        labelSource: options.labelsPath,
+        unlabelled: labels == nil
+          ? nil : kept.indices.filter { keptLabels[$0] == nil }.map { codepointLabel(kept[$0].0) })
       try writeFile(
         try manifest.encoded(), to: temp.appendingPathComponent(DatasetManifest.fileName).path)
       try replace(target, with: temp)
@@ -149,8 +167,9 @@ public enum DatasetBuilder {
     }
   }
 
-  static func writeMetadata(_ kept: [(UInt32, String)], splits: [DatasetSplit], to dir: URL) throws
-  {
+  static func writeMetadata(
+    _ kept: [(UInt32, String)], splits: [DatasetSplit], labels: [GlyphLabels?], to dir: URL
+  ) throws {
     var text = ""
     text.reserveCapacity(kept.count * 120)
     for (i, (cp, caption)) in kept.enumerated() {
@@ -159,19 +178,28 @@ public enum DatasetBuilder {
         "{\"file_name\": \(jsonString(pngFileName(cp))), \"caption\": \(jsonString(caption)), "
       text +=
         "\"character\": \(jsonString(character)), \"codepoint\": \(jsonString(codepointLabel(cp))), "
-      text += "\"split\": \"\(splits[i].rawValue)\"}\n"
+      text += "\"split\": \"\(splits[i].rawValue)\""
+      if let l = labels[i] { text += ", \"radical\": \(l.radical), \"strokes\": \(l.strokes)" }
+      text += "}\n"
     }
     try writeFile(Array(text.utf8), to: dir.appendingPathComponent(metadataFileName).path)
   }
 
-  static func writeShard(
-    _ images: [UInt8], _ kept: [(UInt32, String)], splits: [DatasetSplit], size: Int, to dir: URL
+  /// Public for fixtures: tests of other targets write small data sets with it.
+  public static func writeShard(
+    _ images: [UInt8], _ kept: [(UInt32, String)], splits: [DatasetSplit],
+    labels: [GlyphLabels?]? = nil, size: Int, to dir: URL
   ) throws {
-    let object: [String: Any] = [
+    var object: [String: Any] = [
       "format": DatasetManifest.formatName, "version": 1, "size": size, "count": kept.count,
       "codepoints": kept.map { Int($0.0) }, "captions": kept.map(\.1),
       "splits": splits.map(\.rawValue),
     ]
+    if let labels {
+      object["version"] = 2
+      object["radicals"] = labels.map { $0?.radical ?? 0 }
+      object["strokes"] = labels.map { $0?.strokes ?? 0 }
+    }
     let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     let url = dir.appendingPathComponent(shardFileName)
     do {

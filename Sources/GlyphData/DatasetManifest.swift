@@ -29,6 +29,11 @@ public struct DatasetManifest: Sendable, Codable, Equatable {
   public var missingGlyphs: [String]
   /// Characters whose glyph drew no ink.
   public var blankGlyphs: [String]
+  /// The Unihan file the radical and stroke labels came from; nil in data sets built without
+  /// labels (and by versions before labels existed).
+  public var labelSource: String? = nil
+  /// Characters of the data set without a `kRSUnicode` + `kTotalStrokes` entry.
+  public var unlabelled: [String]? = nil
 
   public static func read(from directory: URL) throws -> DatasetManifest {
     let url = directory.appendingPathComponent(fileName)

@@ -12,6 +12,12 @@ public struct GlyphDataset: Sendable {
   public let captions: [String]
   public let codepoints: [UInt32]
   public let splits: [DatasetSplit]
+  /// Kangxi radical (1–214) per glyph, 0 where unknown; nil for a data set built without labels.
+  public let radicals: [Int]?
+  /// Total stroke count per glyph, 0 where unknown; nil without labels.
+  public let strokes: [Int]?
+  /// The directory the data set was read from.
+  public let directory: URL
 
   /// Reads `directory/glyphs.safetensors` and checks that every list has `count` entries.
   public init(contentsOf directory: URL) throws {
@@ -46,12 +52,49 @@ public struct GlyphDataset: Sendable {
       splits.append(split)
     }
     guard cps.allSatisfy({ $0 >= 0 && $0 <= 0x10FFFF }) else { throw fail("code point range") }
+    let radicals = object["radicals"] as? [Int]
+    let strokes = object["strokes"] as? [Int]
+    if object["radicals"] != nil || object["strokes"] != nil {
+      guard let radicals, let strokes, radicals.count == count, strokes.count == count else {
+        throw fail("fields radicals and strokes must be lists of \(count) integers")
+      }
+      guard radicals.allSatisfy({ (0...214).contains($0) }) else {
+        throw fail("radicals must be 0 (unknown) or 1–214")
+      }
+      guard strokes.allSatisfy({ (0...99).contains($0) }) else {
+        throw fail("strokes must be 0 (unknown) or 1–99")
+      }
+    }
+    self.radicals = radicals
+    self.strokes = strokes
+    self.directory = directory
     self.images = try file.uint8s("images")
     self.count = count
     self.size = info.shape[1]
     self.captions = captions
     self.codepoints = cps.map { UInt32($0) }
     self.splits = splits
+  }
+
+  /// The radical and stroke labels, or an error naming the command that rebuilds the data set
+  /// with them (data sets built before labels existed have none).
+  public func requireLabels() throws -> (radicals: [Int], strokes: [Int]) {
+    guard let radicals, let strokes else {
+      throw GlyphDataError.malformedDataset(
+        path: directory.path,
+        reason: "no radical/stroke labels (built by an older glyffuser); rebuild it with "
+          + "`glyffuser dataset build --size \(size) --out \(directory.path)`")
+    }
+    return (radicals, strokes)
+  }
+
+  /// The bytes of the images at `indices`, one after another.
+  public func pixels(of indices: [Int]) -> [UInt8] {
+    let n = size * size
+    var out: [UInt8] = []
+    out.reserveCapacity(indices.count * n)
+    for i in indices { out += images[(i * n)..<((i + 1) * n)] }
+    return out
   }
 
   /// Image `index` as a greyscale raster.

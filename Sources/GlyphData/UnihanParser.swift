@@ -16,6 +16,24 @@ public struct CodePointSelection: Sendable, Equatable {
   }
 }
 
+/// Evaluation labels of one character: its Kangxi radical (1–214) and total stroke count.
+public struct GlyphLabels: Sendable, Equatable, Codable {
+  public var radical: Int
+  public var strokes: Int
+  public init(radical: Int, strokes: Int) {
+    self.radical = radical
+    self.strokes = strokes
+  }
+
+  /// The radical's character from the Kangxi Radicals block (U+2F00–U+2FD5, in radical order).
+  public static func radicalSymbol(_ radical: Int) -> String {
+    guard (1...214).contains(radical), let s = Unicode.Scalar(0x2F00 + UInt32(radical - 1)) else {
+      return "?"
+    }
+    return String(Character(s))
+  }
+}
+
 /// One Unihan `kDefinition` value.
 public struct UnihanDefinition: Sendable, Equatable {
   public let codepoint: UInt32
@@ -32,10 +50,75 @@ public enum UnihanParser {
     in text: [UInt8], path: String, selection: CodePointSelection = .basic
   ) throws -> [UnihanDefinition] {
     var result: [UnihanDefinition] = []
+    try scan(text, path: path, fields: ["kDefinition"], selection: selection) {
+      codepoint, _, value, line in
+      result.append(UnihanDefinition(codepoint: codepoint, definition: value, line: line))
+    }
+    result.sort { $0.codepoint < $1.codepoint }
+    return result
+  }
+
+  /// `kRSUnicode` radicals and `kTotalStrokes` counts (Debian's `Unihan_IRGSources.txt.bz2`),
+  /// by code point. A character needs both fields to get labels.
+  ///
+  /// `kRSUnicode` (UAX #38): space-separated `radical.residual` values; the first is the
+  /// character's primary radical-stroke index. Apostrophes after the radical number mark the
+  /// simplified form of that Kangxi radical (钅 for 釒): the number is kept, so 钅 and 釒 are
+  /// both radical 167. `kTotalStrokes`: space-separated counts, the first is the one for the
+  /// mainland (zh-Hans) form, which the data set's font (Noto Sans CJK SC) draws.
+  public static func labels(
+    in text: [UInt8], path: String, selection: CodePointSelection = .basic
+  ) throws -> [UInt32: GlyphLabels] {
+    var radicals: [UInt32: Int] = [:]
+    var strokes: [UInt32: Int] = [:]
+    try scan(text, path: path, fields: ["kRSUnicode", "kTotalStrokes"], selection: selection) {
+      codepoint, field, value, line in
+      let first = value.split(separator: " ", omittingEmptySubsequences: true).first ?? ""
+      func fail(_ why: String) -> GlyphDataError {
+        .malformedUnihan(path: path, line: line, reason: why)
+      }
+      if field == 0 {
+        guard let radical = radicalNumber(first) else {
+          throw fail("kRSUnicode value \"\(value)\" is not radical.strokes with radical 1–214")
+        }
+        radicals[codepoint] = radical
+      } else {
+        guard let count = Int(first), (1...99).contains(count) else {
+          throw fail("kTotalStrokes value \"\(value)\" is not a stroke count 1–99")
+        }
+        strokes[codepoint] = count
+      }
+    }
+    var result: [UInt32: GlyphLabels] = [:]
+    for (codepoint, radical) in radicals {
+      guard let count = strokes[codepoint] else { continue }
+      result[codepoint] = GlyphLabels(radical: radical, strokes: count)
+    }
+    return result
+  }
+
+  /// The radical of one `kRSUnicode` value ("85.5", "167'.2", "120''.3", "9.-1"), or nil.
+  static func radicalNumber<S: StringProtocol>(_ value: S) -> Int? {
+    guard let dot = value.firstIndex(of: ".") else { return nil }
+    var digits = value[..<dot]
+    while digits.hasSuffix("'") { digits = digits.dropLast() }
+    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int(digits), (1...214).contains(n)
+    else { return nil }
+    guard Int(value[value.index(after: dot)...]) != nil else { return nil }
+    return n
+  }
+
+  /// Walks every line of a Unihan file (UAX #38 §3), validating each data line, and calls `body`
+  /// with the code point, the index in `fields`, the value and the line number of every line
+  /// whose field is one of `fields` and whose code point is in `selection`.
+  static func scan(
+    _ text: [UInt8], path: String, fields names: [String], selection: CodePointSelection,
+    body: (_ codepoint: UInt32, _ field: Int, _ value: String, _ line: Int) throws -> Void
+  ) throws {
     var lineNumber = 0
     var start = 0
     let tab = UInt8(ascii: "\t")
-    let kDefinition = Array("kDefinition".utf8)
+    let fields = names.map { Array($0.utf8) }
     try text.withUnsafeBufferPointer { bytes in
       while start < bytes.count {
         lineNumber += 1
@@ -64,20 +147,18 @@ public enum UnihanParser {
         }
         guard t2 + 1 < lineEnd else { throw fail("empty value") }
         guard
-          fieldLength == kDefinition.count
-            && kDefinition.withUnsafeBufferPointer({ k in
-              (0..<fieldLength).allSatisfy { bytes[t1 + 1 + $0] == k[$0] }
-            })
+          let field = fields.firstIndex(where: { name in
+            name.count == fieldLength
+              && (0..<fieldLength).allSatisfy { bytes[t1 + 1 + $0] == name[$0] }
+          })
         else { continue }
         guard selection.contains(codepoint) else { continue }
         guard let value = String(validating: bytes[(t2 + 1)..<lineEnd], as: UTF8.self) else {
           throw fail("value is not valid UTF-8")
         }
-        result.append(UnihanDefinition(codepoint: codepoint, definition: value, line: lineNumber))
+        try body(codepoint, field, value, lineNumber)
       }
     }
-    result.sort { $0.codepoint < $1.codepoint }
-    return result
   }
 
   private static func parseCodePoint(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int)

@@ -3,14 +3,18 @@ import Foundation
 
 /// Reads the text of a Unihan file: bzip2-compressed (Debian's `unicode-data` ships
 /// `/usr/share/unicode/Unihan_Readings.txt.bz2`), plain text, or a `.zip` of the Unihan release
-/// (the `Unihan_Readings.txt` member). The format is chosen by the file's magic bytes, not its
+/// (the `Unihan_Readings.txt` member, or `member` when given). The format is chosen by the file's magic bytes, not its
 /// name. Everything is decompressed in memory (no temporary files).
 public enum UnihanSource {
   /// Debian's location of the Unihan readings file.
   public static let defaultPath = "/usr/share/unicode/Unihan_Readings.txt.bz2"
+  /// Debian's location of the file with `kRSUnicode` and `kTotalStrokes` (the evaluation labels).
+  public static let labelsPath = "/usr/share/unicode/Unihan_IRGSources.txt.bz2"
 
   /// The decompressed bytes of the file at `path`.
-  public static func text(at path: String) throws -> [UInt8] {
+  public static func text(at path: String, member: String = "Unihan_Readings.txt") throws
+    -> [UInt8]
+  {
     guard FileManager.default.fileExists(atPath: path) else {
       throw GlyphDataError.fileNotFound(path: path)
     }
@@ -26,14 +30,14 @@ public enum UnihanSource {
     if raw.starts(with: [0x50, 0x4B, 0x03, 0x04]) || raw.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
       let archive = try ZipArchive(bytes: raw, path: path)
       guard
-        let entry = archive.entries.first(where: { $0.name.hasSuffix("Unihan_Readings.txt") })
+        let entry = archive.entries.first(where: { $0.name.hasSuffix(member) })
           ?? archive.entries.first(where: {
             $0.name.hasSuffix(".txt") && archive.entries.count == 1
           })
       else {
         let names = archive.entries.map(\.name).joined(separator: ", ")
         throw GlyphDataError.corruptArchive(
-          path: path, reason: "no Unihan_Readings.txt member (members: \(names))")
+          path: path, reason: "no \(member) member (members: \(names))")
       }
       return try archive.contents(of: entry)
     }

@@ -8,6 +8,7 @@ private func sampleOptions(size: Int = 32) -> DatasetBuildOptions {
   var options = DatasetBuildOptions()
   options.size = size
   options.unihanPath = samplePath
+  options.labelsPath = fixture("Unihan_IRGSources_sample.txt")
   options.selection = .withExtensions
   return options
 }
@@ -51,9 +52,16 @@ struct DatasetBuilderTests {
     let dataset = try GlyphDataset(contentsOf: out)
     #expect(dataset.count == 22 && dataset.size == 32 && dataset.images.count == 22 * 32 * 32)
     for (i, line) in lines.enumerated() {
-      let row = try #require(
-        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
-      #expect(Set(row.keys) == ["file_name", "caption", "character", "codepoint", "split"])
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      // The imagefolder columns are strings; the evaluation labels are integers.
+      let row = object.compactMapValues { $0 as? String }
+      #expect(
+        Set(object.keys) == [
+          "file_name", "caption", "character", "codepoint", "split", "radical", "strokes",
+        ])
+      #expect(object["radical"] as? Int == dataset.radicals?[i])
+      #expect(object["strokes"] as? Int == dataset.strokes?[i])
       let cp = dataset.codepoints[i]
       #expect(row["file_name"] == pngFileName(cp))
       #expect(row["codepoint"] == codepointLabel(cp))
@@ -165,6 +173,44 @@ struct DatasetBuilderTests {
     try Data("not safetensors".utf8).write(to: scratch.appendingPathComponent("glyphs.safetensors"))
     #expect(throws: GlyphDataError.self) { try GlyphDataset(contentsOf: scratch) }
   }
+
+  @Test func labelsAreStoredInMetadataAndShard() throws {
+    let scratch = try makeScratchDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let out = scratch.appendingPathComponent("glyphs-32")
+    let report = try DatasetBuilder.build(sampleOptions(), to: out)
+    #expect(report.manifest.labelSource == fixture("Unihan_IRGSources_sample.txt"))
+    #expect(report.manifest.unlabelled == [])
+    let data = try GlyphDataset(contentsOf: out)
+    let labels = try data.requireLabels()
+    let gold = try #require(data.index(of: 0x91D1))
+    #expect(labels.radicals[gold] == 167 && labels.strokes[gold] == 8)
+    let lines = try String(
+      contentsOf: out.appendingPathComponent("metadata.jsonl"), encoding: .utf8
+    )
+    .split(separator: "\n")
+    let goldLine = try #require(lines.first { $0.contains("\"U+91D1\"") })
+    #expect(goldLine.hasSuffix("\"radical\": 167, \"strokes\": 8}"))
+  }
+
+  @Test func aDataSetWithoutLabelsNamesTheRebuildCommand() throws {
+    let scratch = try makeScratchDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let out = scratch.appendingPathComponent("old")
+    var options = sampleOptions()
+    options.labelsPath = nil
+    _ = try DatasetBuilder.build(options, to: out)
+    let data = try GlyphDataset(contentsOf: out)
+    #expect(data.radicals == nil)
+    do {
+      _ = try data.requireLabels()
+      Issue.record("expected an error")
+    } catch let error as GlyphDataError {
+      #expect(error.description.contains("glyffuser dataset build --size 32 --out"))
+      #expect(error.description.contains(out.path))
+    }
+  }
+
 }
 
 @Test func validationSplitIsAboutFivePercentAndStable() {

@@ -74,6 +74,12 @@ public enum ModelFolder {
     public var unet: UNet2DConditionModel
     public var record: Record
     public var scheduler: SchedulerConfig
+
+    public init(unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig) {
+      self.unet = unet
+      self.record = record
+      self.scheduler = scheduler
+    }
   }
 
   public static func load(from directory: URL) throws -> Loaded {

@@ -53,6 +53,9 @@ public struct StepMetrics: Sendable, Codable, Equatable {
   public var valLoss: Float?
   /// The same validation loss with the EMA weights, the ones previews and `generate` use.
   public var valLossEMA: Float?
+  /// `glyffuser eval`'s numbers for the EMA weights (`train --eval-every`), with
+  /// `train_minutes`, the training time so far (steps only, not validation or evaluation).
+  public var eval: [String: Double]?
 
   enum CodingKeys: String, CodingKey {
     case step, epoch, loss, lr
@@ -60,6 +63,7 @@ public struct StepMetrics: Sendable, Codable, Equatable {
     case imgPerS = "img_per_s"
     case valLoss = "val_loss"
     case valLossEMA = "val_loss_ema"
+    case eval
   }
 }
 

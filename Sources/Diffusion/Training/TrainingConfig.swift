@@ -124,6 +124,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   case noCheckpoint(directory: String)
   /// A run file (metrics.jsonl, …) that could not be created.
   case cannotCreate(path: String)
+  case cannotRead(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -135,6 +136,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case .badCheckpoint(let path, let why): "checkpoint \(path): \(why)"
     case .noCheckpoint(let dir): "no checkpoint to resume from in \(dir)"
     case .cannotCreate(let path): "cannot create \(path) (is its directory writable?)"
+    case .cannotRead(let path, let reason): "\(path): \(reason)"
     }
   }
 }

@@ -20,6 +20,18 @@ public final class TrainingRun {
   }
   /// Polled between steps; true stops the run after writing a checkpoint (SIGINT).
   public var shouldStop: () -> Bool = { false }
+  /// Scores the model every `evaluateEvery` steps with its EMA weights swapped in (`train
+  /// --eval-every`); the numbers go into that step's `metrics.jsonl` line under "eval".
+  public var evaluateEvery = 0
+  public var evaluate: (() throws -> [String: Double])?
+  /// When set, `run()` ends by writing the EMA weights as a model folder, `RUN/model`, that
+  /// `generate` and `eval` load (the record's step count is filled in).
+  public var modelRecord: ModelFolder.Record?
+  /// Seconds spent in training steps so far, this run and the ones it resumes (from the
+  /// steps' img/s in `metrics.jsonl`).
+  public private(set) var trainingSeconds = 0.0
+
+  public var modelDirectory: URL { directory.appendingPathComponent("model", isDirectory: true) }
 
   public var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
 
@@ -28,6 +40,7 @@ public final class TrainingRun {
     self.directory = directory
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     try truncateMetrics(after: trainer.state.step)
+    trainingSeconds = previousTrainingSeconds()
   }
 
   /// Trains until the stopping rule holds; returns the metrics of every step made.
@@ -38,7 +51,9 @@ public final class TrainingRun {
     let config = trainer.config
     let start = Date()
     let total = config.totalSteps(batchesPerEpoch: trainer.batchesPerEpoch)
-    let deadline: Date? =
+    // `--minutes` budgets training: the time `evaluate` takes is added back to the deadline, so
+    // a run that is scored along the way trains as long as one that is not.
+    var deadline: Date? =
       if case .minutes(let m) = config.duration { start.addingTimeInterval(m * 60) } else { nil }
     let startStep = trainer.state.step
     var history: [StepMetrics] = []
@@ -60,9 +75,17 @@ public final class TrainingRun {
           lastCheckpoint: TrainingCheckpoint.latest(run: directory)?.path)
       }
       let step = m.step
+      trainingSeconds += Double(config.batchSize) / max(m.imgPerS, 1e-9)
       if config.validationEvery > 0, step % config.validationEvery == 0 {
         m.valLoss = trainer.validationLoss()
         m.valLossEMA = trainer.withEMAWeights { trainer.validationLoss() }
+      }
+      if evaluateEvery > 0, step % evaluateEvery == 0, let evaluate {
+        let began = Date()
+        defer { deadline = deadline?.addingTimeInterval(Date().timeIntervalSince(began)) }
+        var numbers = try trainer.withEMAWeights { try evaluate() }
+        numbers["train_minutes"] = trainingSeconds / 60
+        m.eval = numbers
       }
       try append(m, to: handle)
       history.append(m)
@@ -81,7 +104,32 @@ public final class TrainingRun {
       }
       if shouldStop() { break }
     }
+    if let modelRecord { try exportModel(record: modelRecord) }
     return history
+  }
+
+  /// Writes the EMA weights, the scheduler the model was trained on and `record` (with the
+  /// current step) to `RUN/model`.
+  public func exportModel(record: ModelFolder.Record) throws {
+    var scheduler = ModelFolder.defaultScheduler
+    scheduler.numTrainTimesteps = trainer.config.trainTimesteps
+    scheduler.predictionType = trainer.config.prediction.rawValue
+    var record = record
+    record.trainingSteps = trainer.state.step
+    try ModelFolder.save(
+      trainer.model, record: record, scheduler: scheduler, weights: trainer.ema.shadow,
+      to: modelDirectory)
+  }
+
+  /// Training seconds recorded in `metrics.jsonl` (after truncation to the resumed step).
+  func previousTrainingSeconds() -> Double {
+    guard let data = FileManager.default.contents(atPath: metricsURL.path) else { return 0 }
+    var seconds = 0.0
+    for line in data.split(separator: UInt8(ascii: "\n")) {
+      guard let m = try? JSONDecoder().decode(StepMetrics.self, from: Data(line)) else { continue }
+      seconds += Double(trainer.config.batchSize) / max(m.imgPerS, 1e-9)
+    }
+    return seconds
   }
 
   /// Writes `samples/step-N.png` (or whatever `writeImage` writes) when both hooks are set.

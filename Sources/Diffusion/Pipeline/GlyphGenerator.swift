@@ -1,4 +1,3 @@
-import Diffusion
 import Foundation
 import Tensors
 import TextEncoding
@@ -24,7 +23,19 @@ public struct GlyphGenerator {
     }
   ) throws {
     let loaded = try ModelFolder.load(from: model)
-    let encoder = try TextEncoder.load(name ?? loaded.record.textEncoder)
+    try self.init(
+      loaded: loaded, encoder: try TextEncoder.load(name ?? loaded.record.textEncoder),
+      sampler: sampler)
+  }
+
+  /// A model already in memory (training's `--eval-every` draws with the live U-Net, its EMA
+  /// weights swapped in) and a loaded encoder.
+  public init(
+    loaded: ModelFolder.Loaded, encoder: TextEncoder,
+    sampler: (NoiseSchedule) -> SamplerSettings = {
+      SamplerSettings(kind: .dpmSolverMultistep, schedule: $0)
+    }
+  ) throws {
     guard encoder.hiddenSize == loaded.record.textDim else {
       throw GlyphGeneratorError.encoderWidth(
         encoder: encoder.name, width: encoder.hiddenSize, expected: loaded.record.textDim)
