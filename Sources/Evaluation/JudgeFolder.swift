@@ -47,7 +47,7 @@ public enum JudgeFolder {
       config = try JSONDecoder().decode(JudgeConfig.self, from: data)
     } catch {
       throw EvaluationError.badConfig(
-        file: configURL.path, key: "(document)", reason: describe(error))
+        file: configURL.path, key: "(document)", reason: DecodingErrorText.describe(error))
     }
     try config.validate(file: configURL.path)
     var rng = RandomStream(seed: 0, name: "judge-init")
@@ -89,23 +89,5 @@ public enum JudgeFolder {
   /// SHA-256 of the weights file (reported with every evaluation).
   public static func weightsDigest(_ directory: URL) -> String? {
     try? SHA256.hexDigest(ofFile: directory.appendingPathComponent(weightsFile))
-  }
-}
-
-/// "key path: problem" for a `DecodingError`.
-func describe(_ error: any Error) -> String {
-  func path(_ keys: [any CodingKey]) -> String {
-    keys.isEmpty
-      ? "(top level)"
-      : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        .joined(separator: ".")
-  }
-  guard let e = error as? DecodingError else { return "\(error)" }
-  switch e {
-  case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-    return "\(path(c.codingPath)): \(c.debugDescription)"
-  case .keyNotFound(let key, let c):
-    return "\(path(c.codingPath + [key])): missing"
-  @unknown default: return "\(error)"
   }
 }

@@ -8,28 +8,6 @@ struct CLIError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-/// Set by SIGINT/SIGTERM while a build runs, so the build stops and removes its temporary
-/// directory instead of dying half-way (the previous data set is never touched either way).
-final class InterruptFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var set = false
-  private var sources: [DispatchSourceSignal] = []
-  /// A serial (overcommitting) queue: the global pool may be busy with the render workers.
-  private let queue = DispatchQueue(label: "glyffuser.signals")
-
-  init() {
-    for sig in [SIGINT, SIGTERM] {
-      signal(sig, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-      source.setEventHandler { [weak self] in self?.lock.withLock { self?.set = true } }
-      source.resume()
-      sources.append(source)
-    }
-  }
-
-  var isSet: Bool { lock.withLock { set } }
-}
-
 /// The text `glyffuser dataset info` prints.
 struct DatasetSummary {
   let manifest: DatasetManifest

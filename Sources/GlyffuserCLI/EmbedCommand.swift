@@ -68,8 +68,8 @@ struct EmbedCommand: AsyncParsableCommand {
     let d = encoder.hiddenSize
     var out = [Float](repeating: 0, count: captions.count * d)
     let url = CaptionCache.location(dataset: dir, encoderName: encoder.name)
-    if let cache = try? CaptionCache(contentsOf: url), cache.encoderIdentity == encoder.identity,
-      (try? cache.validate(captions: captions)) != nil
+    if let cache = try? CaptionCache(contentsOf: url),
+      CaptionCacheService.isFresh(cache, captions: captions, encoder: encoder)
     {
       for i in 0..<captions.count {
         let e = cache.embedding(i).embeddings

@@ -31,23 +31,20 @@ struct EncodeCommand: AsyncParsableCommand {
     let dir = URL(fileURLWithPath: dataset, isDirectory: true)
     let captions = try DatasetCaptions.read(dataset: dir)
     let encoder = try encoderOptions.load()
-    let url = CaptionCache.location(dataset: dir, encoderName: encoder.name)
-    if !force, let cache = try? CaptionCache(contentsOf: url),
-      cache.encoderIdentity == encoder.identity, cache.maxLength == encoder.maxLength,
-      (try? cache.validate(captions: captions)) != nil
-    {
-      print("\(url.path): up to date (\(cache.count) captions, \(encoder.identity))")
+    let bar = ProgressBar(label: "encode")
+    let outcome = try CaptionCacheService.openOrBuild(
+      dataset: dir, captions: captions, encoder: encoder, encoderName: encoder.name, force: force,
+      batchSize: batch, halfPrecision: !fullPrecision
+    ) { done, total in bar.update(done, total) }
+    let url = outcome.cache.url
+    guard let summary = outcome.built else {
+      print("\(url.path): up to date (\(outcome.cache.count) captions, \(encoder.identity))")
       return
     }
-    print(
-      "encoding \(captions.count) captions with \(encoder.identity) (d=\(encoder.hiddenSize), "
-        + "max \(encoder.maxLength) tokens, batch \(batch))")
-    let bar = ProgressBar(label: "encode")
-    let summary = try CaptionCacheBuilder.build(
-      captions: captions, encoder: encoder, to: url, batchSize: batch,
-      halfPrecision: !fullPrecision
-    ) { done, total in bar.update(done, total) }
     bar.finish()
+    print(
+      "encoded \(captions.count) captions with \(encoder.identity) (d=\(encoder.hiddenSize), "
+        + "max \(encoder.maxLength) tokens, batch \(batch))")
     let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? 0
     print(
       String(

@@ -20,7 +20,7 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Held-out characters scored.") var characters = 512
   @Option(help: "Glyphs generated per held-out definition.") var perPrompt = 2
   @Option(help: "Glyphs per family prompt (0: no family table).") var perFamily = 8
-  @Option(help: "Unconditional samples for the floor (default: one per character).")
+  @Option(help: "Unconditional samples for the floor (default: one per character, at most 256).")
   var unconditional: Int?
   @Option(help: "Sampler: \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
   var sampler: SamplerName = .dpmpp2m

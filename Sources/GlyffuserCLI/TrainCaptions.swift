@@ -44,25 +44,17 @@ extension TrainCommand {
   func openCaptionCache(dataset dir: URL, captions: [String]) throws -> (CaptionCache, TextEncoder?)
   {
     let encoder = try? encoderOptions.load()
-    let name = encoder?.name ?? encoderOptions.encoder
-    let url = CaptionCache.location(dataset: dir, encoderName: name)
-    if let cache = try? CaptionCache(contentsOf: url),
-      cache.captionsSHA256 == CaptionCacheBuilder.captionsDigest(captions),
-      encoder == nil || cache.encoderIdentity == encoder?.identity
-    {
-      return (cache, encoder)
-    }
-    guard let encoder else {
-      throw CLIError(
-        "no usable caption cache at \(url.path) and the encoder \(name) cannot be loaded "
-          + "(run scripts/setup, or --captions random)")
-    }
-    log("encoding \(captions.count) captions with \(encoder.identity) into \(url.path)")
     let bar = ProgressBar(label: "encode")
-    _ = try CaptionCacheBuilder.build(
-      captions: captions, encoder: encoder, to: url, batchSize: 64, halfPrecision: true
-    ) { done, total in bar.update(done, total) }
-    bar.finish()
-    return (try CaptionCache(contentsOf: url), encoder)
+    let outcome: CaptionCacheService.Outcome
+    do {
+      outcome = try CaptionCacheService.openOrBuild(
+        dataset: dir, captions: captions, encoder: encoder, encoderName: encoderOptions.encoder
+      ) { done, total in bar.update(done, total) }
+    } catch { throw CLIError("\(error)") }
+    if outcome.built != nil {
+      bar.finish()
+      log("encoded \(captions.count) captions into \(outcome.cache.url.path)")
+    }
+    return (outcome.cache, encoder)
   }
 }

@@ -8,10 +8,6 @@ import NN
 import Tensors
 import TextEncoding
 
-/// Set by the SIGINT/SIGTERM handler of `glyffuser train`; an aligned 32-bit store is atomic on
-/// the platforms we build for.
-nonisolated(unsafe) private var trainInterrupted: Int32 = 0
-
 /// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
 /// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
 /// checkpoint exactly.
@@ -166,12 +162,9 @@ struct TrainCommand: ParsableCommand {
       if trainer.config.sampleEvery > 0, promptEncoder == nil {
         log("preview grids need the text encoder: skipped")
       }
-      // SIGINT/SIGTERM: finish the step, write a checkpoint, exit. A plain handler that sets a
-      // flag (the training loop never returns to a run loop that could serve a dispatch source).
-      trainInterrupted = 0
-      signal(SIGINT) { _ in trainInterrupted = 1 }
-      signal(SIGTERM) { _ in trainInterrupted = 1 }
-      run.shouldStop = { trainInterrupted != 0 }
+      // SIGINT/SIGTERM: finish the step, write a checkpoint, exit.
+      let interrupt = InterruptFlag()
+      run.shouldStop = { interrupt.isSet }
       if let cache = cacheInfo {
         // RUN/model: the EMA weights as a model folder for `glyffuser generate` and `eval`.
         let record = ModelFolder.Record(

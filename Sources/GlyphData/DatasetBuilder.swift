@@ -190,17 +190,13 @@ public enum DatasetBuilder {
     _ images: [UInt8], _ kept: [(UInt32, String)], splits: [DatasetSplit],
     labels: [GlyphLabels?]? = nil, size: Int, to dir: URL
   ) throws {
-    var object: [String: Any] = [
-      "format": DatasetManifest.formatName, "version": 1, "size": size, "count": kept.count,
-      "codepoints": kept.map { Int($0.0) }, "captions": kept.map(\.1),
-      "splits": splits.map(\.rawValue),
-    ]
-    if let labels {
-      object["version"] = 2
-      object["radicals"] = labels.map { $0?.radical ?? 0 }
-      object["strokes"] = labels.map { $0?.strokes ?? 0 }
-    }
-    let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    let metadata = ShardMetadata(
+      size: size, codepoints: kept.map { Int($0.0) }, captions: kept.map(\.1),
+      splits: splits.map(\.rawValue), radicals: labels.map { $0.map { $0?.radical ?? 0 } },
+      strokes: labels.map { $0.map { $0?.strokes ?? 0 } })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let json = try encoder.encode(metadata)
     let url = dir.appendingPathComponent(shardFileName)
     do {
       try SafeTensors.write(

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// `glyffuser-dataset.json`: how a data set was built and what was left out. Written next to
 /// the images; read by `glyffuser dataset info`. Deterministic (no timestamps).
@@ -43,7 +44,8 @@ public struct DatasetManifest: Sendable, Codable, Equatable {
     do {
       return try JSONDecoder().decode(DatasetManifest.self, from: data)
     } catch {
-      throw GlyphDataError.malformedDataset(path: url.path, reason: "\(error)")
+      throw GlyphDataError.malformedDataset(
+        path: url.path, reason: DecodingErrorText.describe(error))
     }
   }
 

@@ -33,13 +33,20 @@ public struct GlyphDataset: Sendable {
     guard info.dtype == .u8, info.shape.count == 3, info.shape[1] == info.shape[2] else {
       throw fail("\"images\" is \(info.dtype) \(info.shape), expected U8 [N, S, S]")
     }
-    guard let json = file.metadata[DatasetBuilder.shardMetadataKey],
-      let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-    else { throw fail("metadata key \"\(DatasetBuilder.shardMetadataKey)\" missing or not JSON") }
-    guard let cps = object["codepoints"] as? [Int] else { throw fail("field codepoints") }
-    guard let captions = object["captions"] as? [String] else { throw fail("field captions") }
-    guard let splitNames = object["splits"] as? [String] else { throw fail("field splits") }
+    guard let json = file.metadata[DatasetBuilder.shardMetadataKey] else {
+      throw fail("metadata key \"\(DatasetBuilder.shardMetadataKey)\" missing")
+    }
+    let meta: ShardMetadata
+    do {
+      meta = try JSONDecoder().decode(ShardMetadata.self, from: Data(json.utf8))
+    } catch {
+      throw fail("metadata \(DecodingErrorText.describe(error))")
+    }
     let count = info.shape[0]
+    if let size = meta.size, size != info.shape[1] {
+      throw fail("metadata size \(size) but the images are \(info.shape[1]) px")
+    }
+    let (cps, captions, splitNames) = (meta.codepoints, meta.captions, meta.splits)
     guard cps.count == count, captions.count == count, splitNames.count == count else {
       throw fail(
         "\(count) images but \(cps.count) codepoints, \(captions.count) captions, "
@@ -52,9 +59,9 @@ public struct GlyphDataset: Sendable {
       splits.append(split)
     }
     guard cps.allSatisfy({ $0 >= 0 && $0 <= 0x10FFFF }) else { throw fail("code point range") }
-    let radicals = object["radicals"] as? [Int]
-    let strokes = object["strokes"] as? [Int]
-    if object["radicals"] != nil || object["strokes"] != nil {
+    let radicals = meta.radicals
+    let strokes = meta.strokes
+    if radicals != nil || strokes != nil {
       guard let radicals, let strokes, radicals.count == count, strokes.count == count else {
         throw fail("fields radicals and strokes must be lists of \(count) integers")
       }
