@@ -11,7 +11,7 @@ RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc $(TARGET_CPU)
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 
-.PHONY: setup build demo test bench-ops bench-sample bench-train venv format
+.PHONY: setup build demo test bench-ops bench-sample bench-train bench-smoke venv format
 
 setup:
 	bash scripts/setup
@@ -32,6 +32,12 @@ test: setup
 
 venv:
 	bash scripts/venv "$(VENV)"
+
+# A minute: encode 500 captions, 20 training steps, 16 glyphs, each also relative to this CPU's
+# matrix-product speed measured in the same run; fails when one is 3x or more slower than the
+# committed baseline (CI runs it after the tests).
+bench-smoke: build
+	$(BIN) bench smoke --baseline scripts/bench-smoke-baseline.json
 
 # Three alternating rounds per side, median per line (scripts/peers/compare.sh): single runs on a
 # shared VM swing by 20-40 % on some lines. Both sides of each op run back to back

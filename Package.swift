@@ -1,15 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Release builds: unchecked optimisation and whole-module compilation for every target (debug
-// builds, the tests', stay -Onone so they compile fast; tests keep their work small).
-let fastFlags: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
-]
+// Release builds optimise every target (-O, whole module: SwiftPM's release defaults), with
+// bounds and overflow checks: a missed check in code that reads files users hand us traps
+// instead of corrupting memory. Only the engine's kernels (Tensors) drop the checks
+// (-Ounchecked): its hot loops are on unsafe pointers, which -Ounchecked does not change, and
+// the rest of it is bookkeeping; docs/BENCHMARKS.md has the A/B. Debug builds (the tests') stay
+// -Onone except where said.
+let checkedFlags: [SwiftSetting] = []
 // The engine is optimised in debug builds too: its kernels are generic over the vector width
 // (`FloatVector`), and at -Onone generic SIMD arithmetic runs lane by lane through witness
 // tables (the test suite took 112 s against 75 s with concrete 8-lane kernels).
-let engineFlags: [SwiftSetting] = fastFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let engineFlags: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+  .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+// Optimised in debug builds too, but checked: for targets whose tests spend their time in
+// scalar loops.
+let optimisedDebugFlags: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
   name: "Glyffuser",
@@ -18,8 +26,7 @@ let package = Package(
     .executable(name: "glyffuser", targets: ["GlyffuserCLI"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     // System-library shims (module.modulemap only).
@@ -28,31 +35,38 @@ let package = Package(
     .systemLibrary(name: "CBZip2", path: "Sources/CBZip2"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
-    // The engine: tensors, autodiff, kernels, RNG, safetensors. Knows nothing of diffusion.
+    // The file formats the engine reads and writes: safetensors (strict header parser), atomic
+    // files, half-precision conversions. Parsers of files users hand us: built with checks.
+    .target(name: "TensorFiles", swiftSettings: checkedFlags),
+    // The engine: tensors, autodiff, kernels, RNG. Knows nothing of diffusion.
     .target(
       name: "Tensors",
-      dependencies: ["CDNNL", .product(name: "Numerics", package: "swift-numerics")],
+      dependencies: ["CDNNL", "TensorFiles"],
       swiftSettings: engineFlags),
-    .target(name: "NN", dependencies: ["Tensors"], swiftSettings: fastFlags),
-    .target(name: "Imaging", dependencies: ["CZlib", "CFreeType"], swiftSettings: fastFlags),
+    // Layers and the optimiser: AdamW, EMA and gradient clipping are scalar loops over every
+    // parameter, which bounds checks slowed by a tenth of a `tiny` training step (A/B in
+    // docs/BENCHMARKS.md); it reads no files.
+    .target(name: "NN", dependencies: ["Tensors"], swiftSettings: engineFlags),
+    .target(name: "Imaging", dependencies: ["CZlib", "CFreeType"], swiftSettings: checkedFlags),
     .target(
       name: "GlyphData", dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2"],
-      swiftSettings: fastFlags),
-    .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: fastFlags),
+      swiftSettings: checkedFlags),
+    .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: checkedFlags),
     .target(
-      name: "Diffusion", dependencies: ["NN", "Tensors", "TextEncoding"], swiftSettings: fastFlags),
+      name: "Diffusion", dependencies: ["NN", "Tensors", "TextEncoding"],
+      swiftSettings: checkedFlags),
     // The article's figures (`glyffuser explain`) and the UMAP they need.
     .target(
       name: "Explain",
       dependencies: ["Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding"],
-      swiftSettings: fastFlags),
+      swiftSettings: checkedFlags),
     // The quality measure (`glyffuser judge`, `glyffuser eval`): the glyph judge, FD, KID,
     // precision/recall, novelty. Optimised in debug builds too: its scalar loops (Jacobi
     // rotations, augmentation, neighbour search) are what its tests spend their time in.
     .target(
       name: "Evaluation",
       dependencies: ["Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding"],
-      swiftSettings: engineFlags),
+      swiftSettings: optimisedDebugFlags),
     .executableTarget(
       name: "GlyffuserCLI",
       dependencies: [
@@ -60,9 +74,11 @@ let package = Package(
         "Evaluation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: fastFlags),
+      swiftSettings: checkedFlags),
 
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "TensorsTests", dependencies: ["Tensors", "TensorFiles"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
     .testTarget(

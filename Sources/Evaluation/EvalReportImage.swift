@@ -92,7 +92,7 @@ public enum EvalReportImage {
       "\(r.settings.characters) held-out definitions × \(r.settings.perPrompt), "
         + "\(r.settings.sampler.rawValue) \(r.settings.steps) steps, guidance "
         + String(format: "%g", r.settings.guidance) + ", seed \(r.settings.seed) · "
-        + URL(fileURLWithPath: r.model).lastPathComponent
+        + URL(fileURLWithPath: r.model).pathComponents.suffix(2).joined(separator: "/")
         + String(format: " · %.0f s", r.seconds),
     ]
     var canvas = Canvas(width: 1200, height: 24 * lines.count + 16)

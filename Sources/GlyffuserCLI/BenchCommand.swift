@@ -6,6 +6,7 @@ struct BenchCommand: ParsableCommand {
     abstract: "Measure the engine on the shapes the U-Net uses.",
     subcommands: [
       BenchOpsCommand.self, BenchTrainCommand.self, BenchSampleCommand.self, BenchModelCommand.self,
+      BenchSmokeCommand.self,
     ]
   )
 }

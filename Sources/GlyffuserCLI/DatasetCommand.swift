@@ -11,7 +11,6 @@ struct DatasetCommand: ParsableCommand {
   )
 }
 
-extension GlyphCentering: ExpressibleByArgument {}
 
 struct DatasetBuildCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

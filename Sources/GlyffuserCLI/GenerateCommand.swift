@@ -6,8 +6,6 @@ import Imaging
 import Tensors
 import TextEncoding
 
-extension SamplerName: ExpressibleByArgument {}
-
 /// `glyffuser generate`: prompts → a grid of new glyphs (one row per prompt).
 struct GenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -62,7 +60,7 @@ struct GenerateCommand: ParsableCommand {
       generator.conditioning(prompt, count: n)
     }
     var rows: [[RasterImage]] = []
-    var frames: [RasterImage] = []
+    var recorder: DenoisingFrames? = nil
     for (p, prompt) in prompts.enumerated() {
       if generator.truncates(prompt) {
         warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
@@ -71,22 +69,13 @@ struct GenerateCommand: ParsableCommand {
       var start = 0
       while start < count {
         let n = min(batch, count - start)
-        let record = animation != nil && p == 0 && start == 0
+        if animation != nil && p == 0 && start == 0 {
+          recorder = DenoisingFrames(count: n, showPredictedOriginal: showX0)
+        }
         let x = try pipeline.generate(
           prompts: encodeRows(prompt, n), empty: emptyCond, steps: steps, guidance: guidance,
           seed: seed &+ UInt64(p * count + start),
-          onStep: record
-            ? { step in
-              let xt = GlyphImages.rasters(step.sample, scale: Float(step.sampleScale))
-              var frame = ImageGrid.tile(xt, columns: Int(Double(n).squareRoot().rounded(.up)))
-              if showX0 {
-                let x0 = GlyphImages.rasters(step.predictedOriginal)
-                frame = ImageGrid.tile(
-                  [frame, ImageGrid.tile(x0, columns: Int(Double(n).squareRoot().rounded(.up)))],
-                  columns: 2, padding: 8)
-              }
-              frames.append(frame)
-            } : nil)
+          onStep: p == 0 && start == 0 ? recorder?.record : nil)
         images += GlyphImages.rasters(x)
         start += n
         FileHandle.standardError.write(Data("\r\(prompt): \(start)/\(count)".utf8))
@@ -106,27 +95,21 @@ struct GenerateCommand: ParsableCommand {
     let grid = try ImageGrid.make(rows: rows, rowLabels: prompts, scale: scale)
     try Data(PNGEncoder.encode(grid)).write(to: URL(fileURLWithPath: out))
     print("wrote \(out)")
-    if let animation {
-      // Hold the final frame for a second.
-      let held = frames + Array(repeating: frames.last!, count: 10)
-      try Data(GIFEncoder.encode(frames: held, delayCentiseconds: 10, loop: true)).write(
-        to: URL(fileURLWithPath: animation))
-      print("wrote \(animation) (\(frames.count) steps)")
+    if let animation, let recorder {
+      try AtomicFile.write(
+        try recorder.gif(delayCentiseconds: 10), to: URL(fileURLWithPath: animation))
+      print("wrote \(animation) (\(recorder.frames.count) steps)")
     }
     if let stepsGrid {
       let counts = stepsGrid.split(separator: ",").compactMap { Int($0) }
-      var strip: [RasterImage] = []
-      for n in counts {
-        let x = try pipeline.generate(
-          prompts: encodeRows(prompts[0], 1), empty: emptyCond, steps: n, guidance: guidance,
+      let strip = try StepCountStrip.images(counts) {
+        try pipeline.generate(
+          prompts: encodeRows(prompts[0], 1), empty: emptyCond, steps: $0, guidance: guidance,
           seed: seed)
-        strip += GlyphImages.rasters(x)
       }
       let path = (out as NSString).deletingPathExtension + "-steps.png"
       let image = try ImageGrid.make(
-        images: strip, columns: strip.count,
-        labels: counts.map { "\($0) step" + ($0 == 1 ? "" : "s") },
-        scale: scale)
+        images: strip, columns: strip.count, labels: StepCountStrip.labels(counts), scale: scale)
       try Data(PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: path))
       print("wrote \(path)")
     }

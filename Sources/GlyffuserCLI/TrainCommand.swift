@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
     help: "Length of the cosine decay in steps (default: the run's length; 100000 with --minutes).")
   var scheduleSteps: Int?
   @Option(help: "Convolution/matmul precision: f32 or bf16 (default: bf16 where native).")
-  var precision: String?
+  var precision: Precision?
   @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
   @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
   @Option(help: "Keep the newest K checkpoints.") var keep = 3
@@ -37,7 +37,8 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Validation loss every N steps (0 = never).") var valEvery = 250
   @Option(help: "Random seed (initial weights and every stream).") var seed: UInt64 = 0
   @Option(help: "EMA decay.") var emaDecay: Float = 0.9999
-  @Option(help: "Prediction target: epsilon, v_prediction or sample.") var prediction = "epsilon"
+  @Option(help: "Prediction target: epsilon, v_prediction or sample.")
+  var prediction = PredictionType.epsilon
   @Option(help: "Min-SNR-γ loss weighting (off when absent; 5 is the paper's choice).")
   var minSnrGamma: Float?
   @Option(help: "Caption dropout probability (classifier-free guidance).")
@@ -46,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     help:
       "Caption embeddings: 'cache' (the data set's caption cache, encoded first when missing) or 'random' (fixed random vectors per caption, for smoke tests and benchmarks)."
   )
-  var captions = "cache"
+  var captions = CaptionSource.cache
   @OptionGroup var encoderOptions: EncoderOptions
   @Option(
     help:
@@ -67,19 +68,10 @@ struct TrainCommand: ParsableCommand {
     guard given == 1 || resume else {
       throw ValidationError("give one of --steps, --epochs, --minutes")
     }
-    if let precision, Precision(rawValue: precision) == nil {
-      throw ValidationError("--precision must be f32 or bf16")
-    }
-    guard PredictionType(rawValue: prediction) != nil else {
-      throw ValidationError("--prediction must be epsilon, v_prediction or sample")
-    }
-    guard captions == "random" || captions == "cache" else {
-      throw ValidationError("--captions must be cache or random")
-    }
     guard evalEvery >= 0, (8...100_000).contains(evalCharacters) else {
       throw ValidationError("--eval-every must be ≥ 0 and --eval-characters 8–100,000")
     }
-    if evalEvery > 0, captions != "cache" {
+    if evalEvery > 0, captions != .cache {
       throw ValidationError("--eval-every needs the text encoder (--captions cache)")
     }
   }
@@ -99,13 +91,13 @@ struct TrainCommand: ParsableCommand {
     c.learningRate = lr
     c.warmupSteps = warmup
     c.scheduleSteps = scheduleSteps
-    c.precision = precision ?? ComputePrecision.current.rawValue
+    c.precision = (precision ?? ComputePrecision.current).rawValue
     c.checkpointEvery = checkpointEvery
     c.keepCheckpoints = keep
     c.sampleEvery = sampleEvery
     c.validationEvery = valEvery
     c.emaDecay = emaDecay
-    c.prediction = PredictionType(rawValue: prediction) ?? .epsilon
+    c.prediction = prediction
     c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
     c.captionDropout = captionDropout
     return c
@@ -120,7 +112,7 @@ struct TrainCommand: ParsableCommand {
     let captionTable: any CaptionEmbeddings
     var promptEncoder: (any PromptEncoder)? = nil
     var cacheInfo: CaptionCache? = nil
-    if captions == "cache" {
+    if captions == .cache {
       let (cache, encoder) = try openCaptionCache(
         dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
       captionTable = CachedCaptions(cache: cache)

@@ -2,6 +2,7 @@
 
 import Testing
 
+@testable import TensorFiles
 @testable import Tensors
 
 /// Naive oracle for bf16 rounding: pick the nearer of the two bf16 neighbours of x, measured

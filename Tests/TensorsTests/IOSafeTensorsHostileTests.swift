@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 
+@testable import TensorFiles
 @testable import Tensors
 
 /// A safetensors file from a header string and data bytes; `length` overrides the prefix.

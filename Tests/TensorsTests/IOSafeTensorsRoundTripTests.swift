@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 
+@testable import TensorFiles
 @testable import Tensors
 
 func temporaryDirectory() throws -> URL {

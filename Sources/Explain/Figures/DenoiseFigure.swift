@@ -22,42 +22,28 @@ public enum DenoiseFigure: ExplainFigure {
     let count = context.quick ? 4 : 16
     let steps = context.quick ? 5 : 20
     let stepCounts = context.quick ? [1, 2, 3, 5] : [1, 2, 3, 5, 10, 20]
-    let columns = Int(Double(count).squareRoot().rounded(.up))
     let scale = model.scale(toAbout: 64)
 
-    var frames: [RasterImage] = []
-    var firstXt: [RasterImage] = []
-    var firstX0: [RasterImage] = []
+    let recorder = DenoisingFrames(count: count, showPredictedOriginal: true, scale: scale)
     _ = try model.generate(
-      prompt, count: count, steps: steps, guidance: guidance, seed: context.seed
-    ) { step in
-      let xt = GlyphImages.rasters(step.sample, scale: Float(step.sampleScale))
-      let x0 = GlyphImages.rasters(step.predictedOriginal)
-      firstXt.append(xt[0])
-      firstX0.append(x0[0])
-      let frame = ImageGrid.tile(
-        [ImageGrid.tile(xt, columns: columns), ImageGrid.tile(x0, columns: columns)], columns: 2,
-        padding: 8)
-      frames.append(GlyphImages.upscaled(frame, by: scale))
-    }
-    // Hold the last frame for a second.
-    let held = frames + Array(repeating: frames.last!, count: 10)
-    let gif = try context.write(
-      GIFEncoder.encode(frames: held, delayCentiseconds: 12, loop: true), as: "\(name).gif")
+      prompt, count: count, steps: steps, guidance: guidance, seed: context.seed,
+      onStep: recorder.record)
+    let gif = try context.write(recorder.gif(delayCentiseconds: 12), as: "\(name).gif")
 
     let shown = shownSteps(steps)
     let trajectory = try LabelledGrid.make(
-      rows: [shown.map { firstXt[$0 - 1] }, shown.map { firstX0[$0 - 1] }],
+      rows: [
+        shown.map { recorder.firstSample[$0 - 1] },
+        shown.map { recorder.firstPredictedOriginal[$0 - 1] },
+      ],
       rowLabels: ["xₜ", "predicted x₀"], columnLabels: shown.map { "step \($0)" },
       scale: scale)
-    var strip: [RasterImage] = []
-    for n in stepCounts {
-      strip += GlyphImages.rasters(
-        try model.generate(prompt, count: 1, steps: n, guidance: guidance, seed: context.seed))
+    let strip = try StepCountStrip.images(stepCounts) {
+      try model.generate(prompt, count: 1, steps: $0, guidance: guidance, seed: context.seed)
     }
     let counts = try LabelledGrid.make(
-      rows: [strip], rowLabels: [""],
-      columnLabels: stepCounts.map { "\($0) step" + ($0 == 1 ? "" : "s") }, scale: scale)
+      rows: [strip], rowLabels: [""], columnLabels: StepCountStrip.labels(stepCounts),
+      scale: scale)
 
     var sheet = FigureSheet()
     sheet.title("Denoising \"\(prompt)\": xₜ and the model's prediction of x₀")

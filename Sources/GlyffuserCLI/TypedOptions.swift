@@ -1,0 +1,20 @@
+import ArgumentParser
+import Diffusion
+import GlyphData
+import Tensors
+
+// Typed command-line values: ArgumentParser validates them and lists the choices in --help,
+// so no command checks these strings by hand.
+
+extension Precision: ExpressibleByArgument {}
+extension PredictionType: ExpressibleByArgument {}
+extension SamplerName: ExpressibleByArgument {}
+extension GlyphCentering: ExpressibleByArgument {}
+
+/// Where training gets its caption embeddings.
+enum CaptionSource: String, ExpressibleByArgument, CaseIterable {
+  /// The data set's caption cache, encoded first when missing or stale.
+  case cache
+  /// Fixed random vectors per caption (smoke tests and benchmarks; no encoder needed).
+  case random
+}
