@@ -3,10 +3,9 @@ import PackageDescription
 
 // Release builds optimise every target (-O, whole module: SwiftPM's release defaults), with
 // bounds and overflow checks: a missed check in code that reads files users hand us traps
-// instead of corrupting memory. Only the engine's kernels (Tensors) drop the checks
-// (-Ounchecked): its hot loops are on unsafe pointers, which -Ounchecked does not change, and
-// the rest of it is bookkeeping; docs/BENCHMARKS.md has the A/B. Debug builds (the tests') stay
-// -Onone except where said.
+// instead of corrupting memory. Only the engine (Tensors) and NN (optimiser loops over every
+// parameter) drop the checks (-Ounchecked); docs/BENCHMARKS.md has the A/B that chose NN.
+// Debug builds (the tests') stay -Onone except where said.
 let checkedFlags: [SwiftSetting] = []
 // The engine is optimised in debug builds too: its kernels are generic over the vector width
 // (`FloatVector`), and at -Onone generic SIMD arithmetic runs lane by lane through witness

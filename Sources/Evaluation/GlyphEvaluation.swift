@@ -182,11 +182,9 @@ public struct GlyphEvaluation {
     return Array(order.prefix(count))
   }
 
+  /// The data set's split hash, salted so the order is independent of the split itself.
   static func mix(_ codepoint: UInt32) -> UInt64 {
-    var z = UInt64(codepoint) &+ 0x9E37_79B9_7F4A_7C15 &+ 0x5EED  // salted: not the data-set split's hash
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+    DatasetSplit.splitmix64(UInt64(codepoint) &+ 0x5EED)
   }
 
   /// Draws `prompts.count` glyphs (prompt i → image i, seed base + i) in batches; bytes at the
@@ -223,7 +221,6 @@ public struct GlyphEvaluation {
     }
     let labels = try dataset.requireLabels()
     let s = generator.sampleSize
-    let js = judge.config.imageSize
     let chosen = try Self.heldOut(dataset, count: options.characters)
     let n = chosen.count
     let k = options.perPrompt
@@ -335,7 +332,6 @@ public struct GlyphEvaluation {
     for r in realTruth { prior[r] += 1 / Double(n) }
     details.radicalPriorChance = prior.reduce(0) { $0 + $1 * $1 }
     lap("novelty")
-    _ = js
 
     let report = EvalReport(
       radicalTop1: top(genRead, truth, 1), radicalTop5: top(genRead, truth, 5),

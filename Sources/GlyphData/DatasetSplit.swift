@@ -13,7 +13,7 @@ public enum DatasetSplit: String, Sendable, Codable, CaseIterable {
     splitmix64(UInt64(codepoint)) % 100 < validationPercent ? .validation : .train
   }
 
-  static func splitmix64(_ x: UInt64) -> UInt64 {
+  public static func splitmix64(_ x: UInt64) -> UInt64 {
     var z = x &+ 0x9E37_79B9_7F4A_7C15
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
