@@ -11,7 +11,7 @@ RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc $(TARGET_CPU)
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 
-.PHONY: setup build demo test bench-ops bench-sample bench-train bench-smoke venv format
+.PHONY: setup build demo test fuzz bench-ops bench-sample bench-train bench-smoke venv format
 
 setup:
 	bash scripts/setup
@@ -32,6 +32,12 @@ test: setup
 
 venv:
 	bash scripts/venv "$(VENV)"
+
+# libFuzzer over every parser of files and text users hand us, FUZZ_SECONDS (60) per target
+# (scripts/fuzz; docs/RELIABILITY.md). CI runs it for 10 s per target.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz
 
 # A minute: encode 500 captions, 20 training steps, 16 glyphs, each also relative to this CPU's
 # matrix-product speed measured in the same run; fails when one is 3x or more slower than the

@@ -52,7 +52,7 @@ let package = Package(
       swiftSettings: checkedFlags),
     .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: checkedFlags),
     .target(
-      name: "Diffusion", dependencies: ["NN", "Tensors", "TextEncoding"],
+      name: "Diffusion", dependencies: ["NN", "Tensors", "TextEncoding", "GlyphData"],
       swiftSettings: checkedFlags),
     // The article's figures (`glyffuser explain`) and the UMAP they need.
     .target(
@@ -98,3 +98,26 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets for every parser of files and text users hand us (`make fuzz`,
+// scripts/fuzz): only with GLYFFUSER_FUZZ set, built with `-sanitize=fuzzer,address` into their
+// own build folder, so neither `make build` nor `make test` sees them.
+if Context.environment["GLYFFUSER_FUZZ"] != nil {
+  let parsers: [(String, [Target.Dependency])] = [
+    ("FuzzSafeTensors", ["TensorFiles"]),
+    ("FuzzPNG", ["Imaging"]),
+    ("FuzzUnihan", ["GlyphData"]),
+    ("FuzzZip", ["GlyphData"]),
+    ("FuzzWordPiece", ["TextEncoding"]),
+    ("FuzzSentencePiece", ["TextEncoding"]),
+    ("FuzzConfigs", ["Diffusion", "TextEncoding", "GlyphData", "Evaluation"]),
+    ("FuzzMetrics", ["Diffusion"]),
+  ]
+  package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+  for (name, dependencies) in parsers {
+    package.targets.append(
+      .executableTarget(
+        name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+  }
+}

@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import GlyphData
 import NN
@@ -10,7 +11,7 @@ import TextEncoding
 public enum JudgeFolder {
   public static let weightsFile = "judge.safetensors"
   /// The judge shipped with the project, relative to the repository root.
-  public static let shippedPath = "models/judge-32"
+  public static let shippedPath = ShippedModels.judge
 
   /// Writes config and weights atomically (weights rounded to fp16, the form that ships; the
   /// metrics a card reports are measured on the reloaded folder, so they are the shipped

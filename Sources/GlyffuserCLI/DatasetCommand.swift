@@ -11,7 +11,6 @@ struct DatasetCommand: ParsableCommand {
   )
 }
 
-
 struct DatasetBuildCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "build",

@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     abstract: "Measure a model: radical adherence on held-out definitions, FD/KID, "
       + "precision/recall and novelty, scored by the shipped glyph judge.")
 
-  @Option(help: "Model folder (from `glyffuser train`).") var model: String
+  @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
   @Option(help: "Data set folder with labels (its validation split is never trained on).")
   var dataset: String
   @Option(help: "Judge folder.") var judge = JudgeFolder.shippedPath
@@ -46,18 +46,18 @@ struct EvalCommand: ParsableCommand {
     options.seed = seed
     options.batch = batch
     try options.validate()
-    let modelURL = URL(fileURLWithPath: model)
+    let modelURL = try ModelOption.folder(model)
     guard
       FileManager.default.fileExists(
         atPath: modelURL.appendingPathComponent("config.json").path)
     else {
       throw CLIError(
-        "\(model): not a model folder (no config.json); train one with `glyffuser train` "
+        "\(modelURL.path): not a model folder (no config.json); train one with `glyffuser train` "
           + "or pass the folder it wrote (e.g. runs/NAME/model)")
     }
     let data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset))
     var evaluation = try GlyphEvaluation(
-      model: modelURL, judge: URL(fileURLWithPath: judge), dataset: data, options: options,
+      model: modelURL, judge: ShippedModels.locate(judge), dataset: data, options: options,
       encoder: encoder)
     let interrupt = InterruptFlag()
     evaluation.shouldStop = { interrupt.isSet }

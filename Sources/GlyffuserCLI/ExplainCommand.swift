@@ -15,8 +15,7 @@ struct ExplainCommand: ParsableCommand {
 
   @Argument(help: "A figure name, or `all`.") var figure: String
   @Option(help: "Data set folder (from `glyffuser dataset build`).") var dataset: String?
-  @Option(help: "Model folder (from `glyffuser train` or `glyffuser init-model`).") var model:
-    String?
+  @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
   @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
   var encoder: String?
   @Option(help: "Output folder.") var out = "explain"
@@ -37,7 +36,7 @@ struct ExplainCommand: ParsableCommand {
   var context: ExplainContext {
     ExplainContext(
       dataset: dataset.map { URL(fileURLWithPath: $0) },
-      model: model.map { URL(fileURLWithPath: $0) }, encoder: encoder,
+      model: ModelOption.optionalFolder(model), encoder: encoder,
       out: URL(fileURLWithPath: out), seed: seed, quick: quick)
   }
 

@@ -11,8 +11,7 @@ struct GenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate", abstract: "Draw new glyphs for English prompts with a trained model.")
 
-  @Option(help: "Model folder (from `glyffuser train` or `glyffuser init-model`).") var model:
-    String
+  @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
   @Argument(help: "Prompts, e.g. \"gold\" \"water\".") var prompts: [String]
   @Option(help: "Images per prompt.") var count = 8
   @Option(help: "Sampling steps (1…1000).") var steps = 20
@@ -37,7 +36,10 @@ struct GenerateCommand: ParsableCommand {
 
   func validate() throws {
     guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
-    guard count >= 1, batch >= 1 else { throw ValidationError("--count and --batch must be ≥ 1") }
+    guard prompts.count <= 1024 else { throw ValidationError("at most 1,024 prompts per call") }
+    guard (1...1024).contains(count), (1...1024).contains(batch) else {
+      throw ValidationError("--count and --batch must be in 1…1024")
+    }
     guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1…1000") }
     guard guidance >= 0, guidance.isFinite else { throw ValidationError("--guidance must be ≥ 0") }
   }
@@ -46,7 +48,7 @@ struct GenerateCommand: ParsableCommand {
     let generator: GlyphGenerator
     do {
       generator = try GlyphGenerator(
-        model: URL(fileURLWithPath: model), encoder: encoder,
+        model: try ModelOption.folder(model), encoder: encoder,
         sampler: { sampler.settings(schedule: $0) })
     } catch let error as GlyphGeneratorError {
       throw ValidationError(error.description)

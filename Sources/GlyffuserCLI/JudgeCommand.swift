@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diffusion
 import Evaluation
 import Foundation
 import GlyphData
@@ -85,7 +86,7 @@ struct JudgeTestCommand: ParsableCommand {
 
   func run() throws {
     let data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset))
-    let model = try JudgeFolder.load(from: URL(fileURLWithPath: judge))
+    let model = try JudgeFolder.load(from: ShippedModels.locate(judge))
     let accuracy = try JudgeScoring.validationAccuracy(model, dataset: data)
     if json {
       let encoder = JSONEncoder()

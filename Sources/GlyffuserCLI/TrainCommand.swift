@@ -37,6 +37,23 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Validation loss every N steps (0 = never).") var valEvery = 250
   @Option(help: "Random seed (initial weights and every stream).") var seed: UInt64 = 0
   @Option(help: "EMA decay.") var emaDecay: Float = 0.9999
+  @Option(
+    help:
+      "Inverse-gamma EMA warm-up power (diffusers' use_ema_warmup; 2/3 or 3/4 are usual); default: (1 + t)/(10 + t)."
+  )
+  var emaPower: Float?
+  @Option(help: "Beta schedule: linear, scaled_linear or squaredcos_cap_v2 (diffusers' names).")
+  var betaSchedule = "linear"
+  @Flag(
+    help:
+      "Rescale the schedule to zero terminal SNR and sample with trailing timesteps (Lin et al. 2023; needs --prediction v_prediction)."
+  )
+  var zeroTerminalSnr = false
+  @Option(
+    help:
+      "Shift every log-SNR by S (simple diffusion: 2·ln(64/size); positive = less noise); written as trained_betas."
+  )
+  var snrShift: Double = 0
   @Option(help: "Prediction target: epsilon, v_prediction or sample.")
   var prediction = PredictionType.epsilon
   @Option(help: "Min-SNR-γ loss weighting (off when absent; 5 is the paper's choice).")
@@ -100,6 +117,10 @@ struct TrainCommand: ParsableCommand {
     c.prediction = prediction
     c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
     c.captionDropout = captionDropout
+    c.emaPower = emaPower
+    let noise = TrainingNoise(
+      betaSchedule: betaSchedule, zeroTerminalSNR: zeroTerminalSnr, logSNRShift: snrShift)
+    if noise != TrainingNoise() { c.noise = noise }
     return c
   }
 
@@ -115,9 +136,9 @@ struct TrainCommand: ParsableCommand {
     if captions == .cache {
       let (cache, encoder) = try openCaptionCache(
         dataset: URL(fileURLWithPath: dataset, isDirectory: true), captions: data.captions)
-      captionTable = CachedCaptions(cache: cache)
+      captionTable = CachedCaptionEmbeddings(cache: cache)
       cacheInfo = cache
-      promptEncoder = encoder.map { EncoderPrompts(encoder: $0, length: cache.maxLength) }
+      promptEncoder = encoder.map { TextEncoderPrompts(encoder: $0, length: cache.maxLength) }
     } else {
       captionTable = RandomCaptionEmbeddings(
         count: data.count, tokens: tokens, dim: textDim, seed: seed)
@@ -126,7 +147,7 @@ struct TrainCommand: ParsableCommand {
       let trainer: Trainer
       if resume, let latest = TrainingCheckpoint.latest(run: runDir) {
         let state = try TrainingCheckpoint.resume(
-          from: latest, images: try TrainImages.make(data, size: try sampleSize(of: latest)),
+          from: latest, images: try TrainingImages(dataset: data, size: try sampleSize(of: latest)),
           captions: captionTable,
           duration: duration)
         trainer = state
@@ -139,7 +160,8 @@ struct TrainCommand: ParsableCommand {
         let model = try UNet2DConditionModel(unetConfig, stream: &rng)
         trainer = try Trainer(
           model: model, config: config,
-          images: try TrainImages.make(data, size: unetConfig.sampleSize), captions: captionTable)
+          images: try TrainingImages(dataset: data, size: unetConfig.sampleSize),
+          captions: captionTable)
         log(
           "training \(preset) (\(model.parameterCount) parameters) on \(data.count) glyphs, "
             + "batch \(config.batchSize), \(config.precision)")
@@ -188,9 +210,7 @@ struct TrainCommand: ParsableCommand {
     throws
   {
     let trainer = run.trainer
-    var scheduler = ModelFolder.defaultScheduler
-    scheduler.numTrainTimesteps = trainer.config.trainTimesteps
-    scheduler.predictionType = trainer.config.prediction.rawValue
+    let scheduler = try trainer.config.schedulerConfig()
     let generator = try GlyphGenerator(
       loaded: ModelFolder.Loaded(unet: trainer.model, record: record, scheduler: scheduler),
       encoder: try TextEncoder.load(record.textEncoder))
@@ -199,9 +219,9 @@ struct TrainCommand: ParsableCommand {
     options.perPrompt = 1
     options.perFamily = 4
     let evaluation = try GlyphEvaluation(
-      generator: generator, judge: try JudgeFolder.load(from: URL(fileURLWithPath: judge)),
+      generator: generator, judge: try JudgeFolder.load(from: ShippedModels.locate(judge)),
       dataset: data, options: options, modelURL: run.modelDirectory,
-      judgeURL: URL(fileURLWithPath: judge))
+      judgeURL: ShippedModels.locate(judge))
     run.evaluateEvery = evalEvery
     run.evaluate = {
       let (r, details, _) = try evaluation.run()

@@ -82,6 +82,13 @@ struct ZipArchive {
     case 0:
       data = Array(bytes[start..<(start + entry.compressedSize)])
     case 8:
+      // Deflate expands at most 1032:1 (RFC 1951's longest match per 258 bytes from 2 bits): a
+      // larger claimed size is a damaged or hostile header, refused before anything is allocated.
+      guard entry.uncompressedSize <= entry.compressedSize * 1032 + 1024 else {
+        throw fail(
+          "claims \(entry.uncompressedSize) bytes from \(entry.compressedSize) compressed, more "
+            + "than deflate can produce")
+      }
       do {
         data = try bytes[start..<(start + entry.compressedSize)].withUnsafeBytes {
           try Zlib.inflate($0, raw: true, expectedSize: entry.uncompressedSize, exact: true)

@@ -116,16 +116,26 @@ public enum ImageGrid {
   }
 
   /// `label`, or its longest prefix plus "…" that fits in `width` pixels.
+  ///
+  /// The width of a prefix is the sum of its characters' advances (`measure` adds advances, no
+  /// kerning), so one pass over the characters finds the cut, and it stops at the first
+  /// character that overflows: the work is bounded by `width`, not by the label's length (a
+  /// prompt of a megabyte is cut as fast as one of a line).
   public static func fit(_ label: String, width: Int, size: Int, renderer: TextRenderer)
     -> String
   {
-    if renderer.measure(label, size: size).width <= width { return label }
-    var chars = Array(label)
-    while !chars.isEmpty {
-      chars.removeLast()
-      let candidate = String(chars) + "…"
-      if renderer.measure(candidate, size: size).width <= width { return candidate }
+    let ellipsis = renderer.measure("…", size: size).width
+    var used = 0
+    // The end of the longest prefix that still leaves room for the ellipsis.
+    var cut = label.startIndex
+    var index = label.startIndex
+    while index < label.endIndex {
+      let next = label.index(after: index)
+      used += renderer.measure(String(label[index..<next]), size: size).width
+      if used <= width - ellipsis { cut = next }
+      if used > width { return String(label[..<cut]) + "…" }
+      index = next
     }
-    return "…"
+    return label
   }
 }

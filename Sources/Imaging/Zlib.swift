@@ -38,7 +38,10 @@ public enum Zlib {
       throw ZlibError(operation: "inflateInit2", code: code, message: errorMessage(code))
     }
     defer { inflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: max(expectedSize ?? bytes.count * 4, 64))
+    // A claimed size is trusted only up to what deflate can produce (1032:1), so a hostile
+    // header cannot make this allocate more than the input could ever fill.
+    let bound = bytes.count * 1032 + 1024
+    var out = [UInt8](repeating: 0, count: max(min(expectedSize ?? bytes.count * 4, bound), 64))
     var produced = 0
     stream.next_in = UnsafeMutablePointer(
       mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))

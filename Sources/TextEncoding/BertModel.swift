@@ -16,16 +16,26 @@ public struct BertConfig: Sendable, Equatable {
 
   public enum Activation: String, Sendable { case gelu, geluTanh, relu }
 
-  public init(contentsOf url: URL) throws {
-    let o = try JSONObject(url)
-    vocabSize = try o.int("vocab_size")
-    hiddenSize = try o.int("hidden_size")
-    layers = try o.int("num_hidden_layers")
-    heads = try o.int("num_attention_heads")
-    intermediateSize = try o.int("intermediate_size")
-    maxPositions = try o.int("max_position_embeddings", default: 512)
-    typeVocabSize = try o.int("type_vocab_size", default: 2)
+  public init(contentsOf url: URL) throws { try self.init(json: try JSONObject(url)) }
+
+  /// `config.json`'s bytes; `path` names the file in errors.
+  public init(data: Data, path: String = "config.json") throws {
+    try self.init(json: try JSONObject(data: data, path: path, line: 0))
+  }
+
+  /// Every size is range-checked before it is used (BERT-large is 1024 wide, 24 layers).
+  init(json o: JSONObject) throws {
+    vocabSize = try o.int("vocab_size", in: 4...1_000_000)
+    hiddenSize = try o.int("hidden_size", in: 1...16_384)
+    layers = try o.int("num_hidden_layers", in: 1...256)
+    heads = try o.int("num_attention_heads", in: 1...1_024)
+    intermediateSize = try o.int("intermediate_size", in: 1...65_536)
+    maxPositions = try o.int("max_position_embeddings", in: 1...65_536, default: 512)
+    typeVocabSize = try o.int("type_vocab_size", in: 1...1_024, default: 2)
     layerNormEps = Float(try o.double("layer_norm_eps", default: 1e-12))
+    guard layerNormEps.isFinite, layerNormEps > 0, layerNormEps < 1 else {
+      throw o.fail("layer_norm_eps", "must be in (0, 1)")
+    }
     switch try o.string("hidden_act", default: "gelu") {
     case "gelu": activation = .gelu
     case "gelu_new", "gelu_pytorch_tanh": activation = .geluTanh

@@ -49,12 +49,23 @@ struct JSONObject {
 
   func int(_ key: String) throws -> Int {
     guard let v = raw[key] else { throw fail(key, "missing") }
-    guard let n = v as? NSNumber, n.doubleValue.rounded() == n.doubleValue
-    else { throw fail(key, "not an integer") }
-    return n.intValue
+    // Through Double: `NSNumber.intValue` of 1e30 is not an error but a wrapped value.
+    guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue) else {
+      throw fail(key, "not an integer")
+    }
+    return i
   }
 
   func int(_ key: String, default d: Int) throws -> Int { raw[key] == nil ? d : try int(key) }
+
+  /// An integer in `range` (sizes from a file: checked before anything is allocated or divided).
+  func int(_ key: String, in range: ClosedRange<Int>, default d: Int? = nil) throws -> Int {
+    let i = try d.map { try int(key, default: $0) } ?? int(key)
+    guard range.contains(i) else {
+      throw fail(key, "\(i) is outside \(range.lowerBound)…\(range.upperBound)")
+    }
+    return i
+  }
 
   func double(_ key: String, default d: Double? = nil) throws -> Double {
     guard let v = raw[key] else {

@@ -19,17 +19,30 @@ public struct T5Config: Sendable, Equatable {
 
   public enum Activation: String, Sendable { case relu, geluTanh, gelu, silu }
 
-  public init(contentsOf url: URL) throws {
-    let o = try JSONObject(url)
-    vocabSize = try o.int("vocab_size")
-    dModel = try o.int("d_model")
-    dKV = try o.int("d_kv")
-    dFF = try o.int("d_ff")
-    layers = try o.int("num_layers")
-    heads = try o.int("num_heads")
-    buckets = try o.int("relative_attention_num_buckets", default: 32)
-    maxDistance = try o.int("relative_attention_max_distance", default: 128)
+  public init(contentsOf url: URL) throws { try self.init(json: try JSONObject(url)) }
+
+  /// `config.json`'s bytes; `path` names the file in errors.
+  public init(data: Data, path: String = "config.json") throws {
+    try self.init(json: try JSONObject(data: data, path: path, line: 0))
+  }
+
+  /// Every size is range-checked before it is used (t5-11b: d_model 1024, d_ff 65536, 24
+  /// layers, 128 heads).
+  init(json o: JSONObject) throws {
+    vocabSize = try o.int("vocab_size", in: 4...1_000_000)
+    dModel = try o.int("d_model", in: 1...16_384)
+    dKV = try o.int("d_kv", in: 1...4_096)
+    dFF = try o.int("d_ff", in: 1...131_072)
+    layers = try o.int("num_layers", in: 1...256)
+    heads = try o.int("num_heads", in: 1...1_024)
+    // `bucket` needs at least one exact bucket per direction (n/4 ≥ 1) and a log range above it.
+    buckets = try o.int("relative_attention_num_buckets", in: 4...1_024, default: 32)
+    maxDistance = try o.int(
+      "relative_attention_max_distance", in: (buckets / 4 + 1)...1_000_000, default: 128)
     eps = Float(try o.double("layer_norm_epsilon", default: 1e-6))
+    guard eps.isFinite, eps > 0, eps < 1 else {
+      throw o.fail("layer_norm_epsilon", "must be in (0, 1)")
+    }
     let proj = try o.string("feed_forward_proj", default: "relu")
     gated = proj.hasPrefix("gated-")
     // As transformers' T5Config: the activation is the last word of feed_forward_proj, except

@@ -27,14 +27,22 @@ public struct WordPieceTokenizer: TextTokenizer {
 
   /// From `tokenizer.json`'s `model.vocab` (token → id).
   public init(tokenizerJSON url: URL) throws {
-    let object = try JSONObject(url)
+    try self.init(tokenizerJSON: try JSONObject(url))
+  }
+
+  /// `tokenizer.json`'s bytes; `path` names the file in errors.
+  public init(tokenizerJSONData data: Data, path: String = "tokenizer.json") throws {
+    try self.init(tokenizerJSON: try JSONObject(data: data, path: path, line: 0))
+  }
+
+  init(tokenizerJSON object: JSONObject) throws {
     let model = try object.object("model")
     let vocab = try model.object("vocab")
     var tokens = [String](repeating: "", count: vocab.raw.count)
     for (token, value) in vocab.raw {
       guard let id = value as? Int, id >= 0, id < tokens.count else {
         throw TextEncodingError.badField(
-          path: url.path, line: 0, field: "model.vocab.\(token)", reason: "not an id in range")
+          path: object.path, line: 0, field: "model.vocab.\(token)", reason: "not an id in range")
       }
       tokens[id] = token
     }
@@ -44,7 +52,7 @@ public struct WordPieceTokenizer: TextTokenizer {
     {
       lowercase = l
     }
-    try self.init(tokens: tokens, lowercase: lowercase, source: url.path)
+    try self.init(tokens: tokens, lowercase: lowercase, source: object.path)
   }
 
   public init(tokens: [String], lowercase: Bool = true, source: String = "vocabulary") throws {
@@ -102,8 +110,12 @@ public struct WordPieceTokenizer: TextTokenizer {
   public func encode(_ text: String, maxLength: Int) -> TokenizedText {
     precondition(maxLength >= 2, "WordPiece needs maxLength ≥ 2 for [CLS] and [SEP]")
     var pieces: [Int] = []
-    for w in preTokenizer.words(text) { wordPieces(w, into: &pieces) }
     let room = maxLength - 2
+    // Words past the cut cannot change the ids: stop once one piece more than fits is known.
+    for w in preTokenizer.words(text) {
+      wordPieces(w, into: &pieces)
+      if pieces.count > room { break }
+    }
     let truncated = pieces.count > room
     return TokenizedText(ids: [clsID] + pieces.prefix(room) + [sepID], truncated: truncated)
   }

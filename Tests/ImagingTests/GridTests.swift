@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Imaging
@@ -67,6 +68,36 @@ private func glyph(_ size: Int, _ value: UInt8) -> RasterImage {
     String(repeating: "wide ", count: 20), width: 60, size: 12, renderer: text)
   #expect(fitted.hasSuffix("…"))
   #expect(text.measure(fitted, size: 12).width <= 60)
+}
+
+/// The one-pass cut equals the naive definition (longest prefix whose measured width with "…"
+/// fits), and a megabyte of text is cut in bounded time.
+@Test func captionCutMatchesTheNaiveDefinitionAndIsBounded() throws {
+  let text = try TextRenderer.shared()
+  func naive(_ label: String, _ width: Int) -> String {
+    if text.measure(label, size: 12).width <= width { return label }
+    var chars = Array(label)
+    while !chars.isEmpty {
+      chars.removeLast()
+      let candidate = String(chars) + "…"
+      if text.measure(candidate, size: 12).width <= width { return candidate }
+    }
+    return "…"
+  }
+  for label in ["gold", "a mental illness; insanity", "金 metal 金属 ore", "e\u{301}te\u{301}", ""] {
+    for width in [0, 5, 20, 40, 60, 200] {
+      #expect(
+        ImageGrid.fit(label, width: width, size: 12, renderer: text) == naive(label, width),
+        "\(label) at \(width)")
+    }
+  }
+  let start = Date()
+  let huge = String(repeating: "to speak; ", count: 100_000)
+  let cut = ImageGrid.fit(huge, width: 120, size: 12, renderer: text)
+  #expect(cut.hasSuffix("…") && cut.count < 100)
+  let marks = String(repeating: "\u{301}", count: 100_000)
+  _ = ImageGrid.fit(marks, width: 120, size: 12, renderer: text)
+  #expect(Date().timeIntervalSince(start) < 2)
 }
 
 func crop(_ image: RasterImage, _ r: PixelRect) -> RasterImage {

@@ -61,6 +61,22 @@ import Testing
     let warm = EMA([("p", p)], decay: 0.999)
     #expect(abs(warm.currentDecay - 0.1) < 1e-7)  // (1+0)/(10+0)
   }
+
+  /// diffusers' `use_ema_warmup` (inv_gamma 1): 1 − (1 + t)^(−power), capped at `decay`; the
+  /// first update copies the weights.
+  @Test func inverseGammaWarmup() {
+    let p = Parameter(Tensor(shape: [1], scalars: [0]))
+    let ema = EMA([("p", p)], decay: 0.995, power: 2.0 / 3)
+    #expect(ema.currentDecay == 0)
+    p.assign(Tensor(shape: [1], scalars: [4]))
+    ema.update([("p", p)])
+    #expect(ema.shadow["p"]!.scalars == [4])
+    for _ in 0..<998 { ema.update([("p", p)]) }
+    // t = 999: 1 − 1000^(−2/3) = 0.99.
+    #expect(abs(ema.currentDecay - 0.99) < 1e-6)
+    for _ in 0..<100_000 { ema.update([("p", p)]) }
+    #expect(ema.currentDecay == 0.995)
+  }
 }
 
 /// A small conv net learns a fixed 3×3 blur: the loss must fall by 10× in 200 AdamW steps, with

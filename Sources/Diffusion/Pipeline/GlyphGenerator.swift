@@ -4,7 +4,7 @@ import TextEncoding
 
 /// A model folder ready to draw glyphs for prompts: the U-Net and schedule from the folder, the
 /// text encoder it names (or an override), a sampler on the training schedule and prediction
-/// type, and prompts encoded the way the captions were in training (zero-padded to the encoder's
+/// type and timestep spacing, and prompts encoded the way the captions were in training (zero-padded to the encoder's
 /// maximum, `EncodedText.padded`). Used by `glyffuser generate` and the model figures.
 public struct GlyphGenerator {
   public let pipeline: GlyphPipeline
@@ -43,6 +43,9 @@ public struct GlyphGenerator {
     let trained = try loaded.scheduler.settings()
     var settings = sampler(trained.schedule)
     settings.prediction = trained.prediction
+    // As diffusers' `from_config`: a timestep spacing the model's config names carries over to
+    // whichever sampler is chosen (zero-terminal-SNR models need "trailing", Lin et al. §3.3).
+    if loaded.scheduler.timestepSpacing != nil { settings.spacing = trained.spacing }
     pipeline = GlyphPipeline(unet: loaded.unet, settings: settings)
     self.encoder = encoder
     paddedLength = max(loaded.record.maxTokens, encoder.maxLength)

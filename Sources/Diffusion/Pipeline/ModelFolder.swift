@@ -95,6 +95,14 @@ public enum ModelFolder {
     } catch {
       throw ModelFolderError.notAModel(recordURL.path, "unreadable: \(error)")
     }
+    guard (1...16_384).contains(record.textDim) else {
+      throw ModelFolderError.notAModel(
+        recordURL.path, "text_dim \(record.textDim) is outside 1…16384")
+    }
+    guard (1...4_096).contains(record.maxTokens) else {
+      throw ModelFolderError.notAModel(
+        recordURL.path, "max_tokens \(record.maxTokens) is outside 1…4096")
+    }
     let unet = try UNetCheckpoint.load(from: directory)
     guard unet.config.textDim == record.textDim else {
       throw ModelFolderError.notAModel(

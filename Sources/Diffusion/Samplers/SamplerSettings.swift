@@ -29,6 +29,22 @@ public struct SamplerSettings: Sendable, Equatable {
 
   /// The sampler for `steps` steps (1…T).
   public func makeSampler(steps: Int) throws(ScheduleError) -> any Sampler {
+    let t = schedule.trainTimesteps
+    guard (1...t).contains(steps) else {
+      throw .invalidStepCount(steps: steps, trainTimesteps: t)
+    }
+    // "leading" spacing adds the offset to timesteps up to (n − 1)·⌊T/n⌋: past T − 1 the tables
+    // would be read out of range (diffusers would fail there too).
+    if spacing == .leading, stepsOffset != 0 {
+      let last =
+        (kind == .dpmSolverMultistep || kind == .uniPC)
+        ? steps * (t / (steps + 1)) : (steps - 1) * (t / steps)
+      guard stepsOffset >= 0, last + stepsOffset < t else {
+        throw .unsupported(
+          "steps_offset \(stepsOffset) with \(steps) leading steps reaches timestep \(last + stepsOffset) ≥ \(t)"
+        )
+      }
+    }
     switch kind {
     case .ddpm:
       return try DDPMSampler(
@@ -74,6 +90,7 @@ public struct SamplerSettings: Sendable, Equatable {
 extension SchedulerConfig {
   /// Typed settings, with the named class's diffusers defaults for absent keys.
   public func settings() throws(ConfigError) -> SamplerSettings {
+    try checkRanges()
     let classes = SamplerKind.allCases.map(\.diffusersClassName)
     guard let name = className else {
       throw .unknownValue(key: "_class_name", value: "(missing)", valid: classes)
@@ -157,6 +174,30 @@ extension SchedulerConfig {
     }
     try rejectUnimplemented()
     return s
+  }
+
+  /// Numbers a hostile or mistaken file could set so that sampling would index past the
+  /// schedule or allocate without bound; each error names its key and the allowed range.
+  private func checkRanges() throws(ConfigError) {
+    let t = numTrainTimesteps ?? 1000
+    func outside(_ key: String, _ value: Any, _ range: String) -> ConfigError {
+      .outOfRange(key: key, value: "\(value)", allowed: range)
+    }
+    guard (2...SchedulerConfig.maxTrainTimesteps).contains(t) else {
+      throw outside("num_train_timesteps", t, "2…\(SchedulerConfig.maxTrainTimesteps)")
+    }
+    if let o = stepsOffset, !(0..<t).contains(o) {
+      throw outside("steps_offset", o, "0…\(t - 1)")
+    }
+    if let r = clipSampleRange, !(r.isFinite && r > 0) {
+      throw outside("clip_sample_range", r, "finite and > 0")
+    }
+    if let r = dynamicThresholdingRatio, !(r > 0 && r <= 1) {
+      throw outside("dynamic_thresholding_ratio", r, "(0, 1]")
+    }
+    if let m = sampleMaxValue, !(m.isFinite && m > 0) {
+      throw outside("sample_max_value", m, "finite and > 0")
+    }
   }
 
   private func rejectUnimplemented() throws(ConfigError) {

@@ -74,6 +74,9 @@ public struct SchedulerConfig: Codable, Sendable, Equatable {
 
   public init(className: String? = nil) { self.className = className }
 
+  /// The most training timesteps a config may name (diffusers' models use 1,000).
+  public static let maxTrainTimesteps = 100_000
+
   /// Reads and decodes a config file; decoding failures name the file and the key path.
   public static func load(from url: URL) throws(ConfigError) -> SchedulerConfig {
     let data: Data
@@ -102,6 +105,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
   case unknownValue(key: String, value: String, valid: [String])
   case unsupported(key: String, value: String)
   case invalid(ScheduleError)
+  case outOfRange(key: String, value: String, allowed: String)
 
   public var description: String {
     switch self {
@@ -111,6 +115,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
       return "unknown \(k) \"\(v)\"; valid values: \(valid.joined(separator: ", "))"
     case .unsupported(let k, let v): return "\(k) = \(v) is not supported by this implementation"
     case .invalid(let e): return e.description
+    case .outOfRange(let k, let v, let allowed): return "\(k) = \(v) is outside \(allowed)"
     }
   }
 

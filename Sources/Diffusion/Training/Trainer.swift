@@ -37,7 +37,9 @@ public final class Trainer {
     _ = Self.shuffle(images.trainIndices, stream: &state.data)
     try self.init(
       model: model, state: state, images: images, captions: captions,
-      ema: EMA(model.namedParameters(), decay: config.emaDecay, useWarmup: config.emaWarmup))
+      ema: EMA(
+        model.namedParameters(), decay: config.emaDecay, useWarmup: config.emaWarmup,
+        power: config.emaPower))
   }
 
   /// A run continuing from `state` (resume); `ema` must belong to `model`'s parameter paths.
@@ -65,10 +67,11 @@ public final class Trainer {
     self.state = state
     self.ema = ema
     optimizer = AdamW(model.namedParameters(), config: config.optimizer)
+    // The table the exported scheduler_config.json describes, built the way sampling builds it.
     do {
-      schedule = try NoiseSchedule(.ho2020, trainTimesteps: config.trainTimesteps)
+      schedule = try config.schedulerConfig().settings().schedule
     } catch {
-      throw TrainingError.invalidConfig(field: "trainTimesteps", "\(error)")
+      throw TrainingError.invalidConfig(field: "noise", "\(error)")
     }
     order = Self.epochOrder(images.trainIndices, stream: state.dataAtEpochStart)
   }
@@ -161,6 +164,8 @@ public final class Trainer {
     let weights = t.map { step -> Float in
       let a = schedule.alphasCumprod[step]
       let snr = Float(a / (1 - a))
+      // At a zero-SNR terminal step min(SNR, γ)/SNR is 0/0; diffusers weights it 1.
+      if snr == 0 { return config.prediction == .epsilon ? 1 : 0 }
       let clipped = min(snr, gamma)
       switch config.prediction {
       case .epsilon: return clipped / snr

@@ -170,7 +170,8 @@ public enum TrainingCheckpoint {
       throw TrainingError.badCheckpoint(path: url.path, "ema/config.json differs from unet/")
     }
     let ema = EMA(
-      model.namedParameters(), decay: state.config.emaDecay, useWarmup: state.config.emaWarmup)
+      model.namedParameters(), decay: state.config.emaDecay, useWarmup: state.config.emaWarmup,
+      power: state.config.emaPower)
     ema.load(
       shadow: Dictionary(
         uniqueKeysWithValues: emaModel.namedParameters().map { ($0.0, $0.1.value.detached()) }),

@@ -29,12 +29,17 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   public var duration: Duration = .steps(1000)
   public var learningRate: Float = 1e-4
   public var warmupSteps = 500
-  /// Length of the cosine decay; nil: the run's length in steps (for `.minutes`: 100 000).
+  /// Length of the cosine decay; nil: the run's length in steps (for `.minutes`: planned from
+  /// the measured step rate so the decay ends at the deadline, `TrainingRun`).
   public var scheduleSteps: Int?
   public var optimizer = AdamW.Config(beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2)
   public var gradClip: Float = 1.0
   public var emaDecay: Float = 0.9999
   public var emaWarmup = true
+  /// The inverse-gamma EMA warm-up's power (`EMA.power`); nil: diffusers' (1 + t)/(10 + t).
+  public var emaPower: Float?
+  /// The forward process; nil: linear β 1e-4 → 0.02 (Ho et al. 2020), no shift, no rescaling.
+  public var noise: TrainingNoise?
   public var captionDropout: Float = 0.1
   public var prediction: PredictionType = .epsilon
   public var lossWeighting: LossWeighting = .uniform
@@ -69,6 +74,21 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     case .epochs(let e): return e * batchesPerEpoch
     case .minutes: return nil
     }
+  }
+
+  /// `noise`, or the default process.
+  public var noiseOrDefault: TrainingNoise { noise ?? TrainingNoise() }
+
+  /// The scheduler config of the process this run trains on (exported with the model).
+  public func schedulerConfig() throws -> SchedulerConfig {
+    try noiseOrDefault.schedulerConfig(trainTimesteps: trainTimesteps, prediction: prediction)
+  }
+
+  /// Whether the cosine is planned from the measured step rate (`TrainingRun`): a `.minutes`
+  /// run without an explicit `scheduleSteps`.
+  public var plansScheduleFromRate: Bool {
+    if case .minutes = duration, scheduleSteps == nil { return true }
+    return false
   }
 
   /// The learning-rate schedule (multiplier of `learningRate`).
@@ -110,6 +130,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     if case .minSNR(let g) = lossWeighting, !(g > 0) {
       throw fail("lossWeighting", "γ must be > 0, got \(g)")
     }
+    if let p = emaPower, !(p > 0 && p <= 1) {
+      throw fail("emaPower", "must be in (0, 1], got \(p)")
+    }
+    try noiseOrDefault.validate(prediction: prediction)
   }
 }
 

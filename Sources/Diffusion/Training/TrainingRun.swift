@@ -58,6 +58,7 @@ public final class TrainingRun {
     let startStep = trainer.state.step
     var history: [StepMetrics] = []
     var lastProgress = Date.distantPast
+    var evaluationSeconds = 0.0
     let handle = try metricsHandle()
     defer { try? handle.close() }
     func done() -> Bool {
@@ -82,10 +83,20 @@ public final class TrainingRun {
       }
       if evaluateEvery > 0, step % evaluateEvery == 0, let evaluate {
         let began = Date()
-        defer { deadline = deadline?.addingTimeInterval(Date().timeIntervalSince(began)) }
+        defer {
+          let spent = Date().timeIntervalSince(began)
+          deadline = deadline?.addingTimeInterval(spent)
+          evaluationSeconds += spent
+        }
         var numbers = try trainer.withEMAWeights { try evaluate() }
         numbers["train_minutes"] = trainingSeconds / 60
         m.eval = numbers
+      }
+      if config.plansScheduleFromRate, let deadline {
+        planSchedule(
+          step: step, madeSteps: step - startStep,
+          elapsed: Date().timeIntervalSince(start) - evaluationSeconds,
+          remaining: deadline.timeIntervalSinceNow)
       }
       try append(m, to: handle)
       history.append(m)
@@ -108,12 +119,29 @@ public final class TrainingRun {
     return history
   }
 
+  /// A `--minutes` run without `--schedule-steps`: every `replanInterval` steps after the
+  /// warm-up, the cosine's end is set to the step the run will reach at the deadline at the rate
+  /// measured so far in this process (steps, validation, checkpoints; not evaluations, whose time
+  /// is added back to the deadline). Planned this way the learning rate reaches 0 at the deadline
+  /// on any CPU, however fast, instead of being planned from one machine's steps per minute. The
+  /// plan is part of the trainer state, so a checkpoint resumes on it.
+  func planSchedule(step: Int, madeSteps: Int, elapsed: TimeInterval, remaining: TimeInterval) {
+    let warmup = trainer.config.warmupSteps
+    guard step >= warmup, madeSteps >= Self.replanInterval, step % Self.replanInterval == 0,
+      elapsed > 0
+    else { return }
+    let rate = Double(madeSteps) / elapsed
+    let ahead = Int((max(0, remaining) * rate).rounded())
+    trainer.state.lrSchedule = .cosine(warmup: warmup, total: max(step + ahead, warmup + 1))
+  }
+
+  /// Steps between two plans of the cosine (`planSchedule`).
+  static let replanInterval = 25
+
   /// Writes the EMA weights, the scheduler the model was trained on and `record` (with the
   /// current step) to `RUN/model`.
   public func exportModel(record: ModelFolder.Record) throws {
-    var scheduler = ModelFolder.defaultScheduler
-    scheduler.numTrainTimesteps = trainer.config.trainTimesteps
-    scheduler.predictionType = trainer.config.prediction.rawValue
+    let scheduler = try trainer.config.schedulerConfig()
     var record = record
     record.trainingSteps = trainer.state.step
     try ModelFolder.save(

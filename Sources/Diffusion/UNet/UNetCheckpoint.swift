@@ -12,6 +12,7 @@ public enum UNetCheckpoint {
     case missingTensor(key: String, file: String)
     case shapeMismatch(key: String, expected: [Int], found: [Int], file: String)
     case unexpectedTensors(keys: [String], file: String)
+    case tooLarge(bytes: Int, available: Int, file: String)
 
     public var description: String {
       switch self {
@@ -21,6 +22,9 @@ public enum UNetCheckpoint {
       case .unexpectedTensors(let keys, let file):
         "\(file): tensors the model does not have: \(keys.prefix(5).joined(separator: ", "))"
           + (keys.count > 5 ? " (+\(keys.count - 5) more)" : "")
+      case .tooLarge(let bytes, let available, let file):
+        "\(file): the model needs about \(bytes >> 20) MiB, this machine has "
+          + "\(available >> 20) MiB available"
       }
     }
   }
@@ -53,21 +57,45 @@ public enum UNetCheckpoint {
       try model.config.jsonData(), to: directory.appendingPathComponent(configFile))
   }
 
-  /// Reads `config.json` and builds the model with the file's weights.
+  /// Reads `config.json` and builds the model with the file's weights. Before any tensor is
+  /// allocated the config is range-checked and its fp32 weights, counted from the config, must
+  /// fit in the memory the machine has available; then every tensor is matched by name and shape.
   public static func load(from directory: URL) throws -> UNet2DConditionModel {
     let configURL = directory.appendingPathComponent(configFile)
     let config = try UNetConfig(
       diffusersJSON: try Data(contentsOf: configURL), file: configURL.path)
+    let url = directory.appendingPathComponent(weightsFile)
+    let file = try SafeTensorsFile(contentsOf: url)
+    let bytes = config.parameterCount * MemoryLayout<Float>.size
+    if let available = availableMemory(), bytes > available {
+      throw LoadError.tooLarge(bytes: bytes, available: available, file: url.path)
+    }
     var rng = RandomStream(seed: 0, name: "init")
     let model = try UNet2DConditionModel(config, stream: &rng)
-    try loadWeights(into: model, from: directory.appendingPathComponent(weightsFile))
+    try loadWeights(into: model, from: file, path: url.path)
     return model
+  }
+
+  /// Bytes of memory available to a new allocation (Linux `MemAvailable`); nil where unknown.
+  static func availableMemory() -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else {
+      return nil
+    }
+    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+      let fields = line.split(separator: " ")
+      if fields.count >= 2, let kB = Int(fields[1]) { return kB * 1024 }
+    }
+    return nil
   }
 
   /// Assigns every parameter from a safetensors file, strictly: each key present with its shape,
   /// and no key the model lacks.
   public static func loadWeights(into model: any Module, from url: URL) throws {
-    let file = try SafeTensorsFile(contentsOf: url)
+    try loadWeights(into: model, from: try SafeTensorsFile(contentsOf: url), path: url.path)
+  }
+
+  static func loadWeights(into model: any Module, from file: SafeTensorsFile, path: String) throws {
+    let url = URL(fileURLWithPath: path)
     let named = model.namedParameters()
     var seen = Set<String>()
     for (name, p) in named {

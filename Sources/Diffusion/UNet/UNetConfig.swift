@@ -68,7 +68,8 @@ public struct UNetConfig: Sendable, Equatable {
     guard downBlocks.count == n else { throw fail("down_block_types", "needs \(n) entries") }
     guard upBlocks.count == n else { throw fail("up_block_types", "needs \(n) entries") }
     guard attentionHeads.count == n else { throw fail("attention_head_dim", "needs \(n) entries") }
-    guard layersPerBlock >= 1 else { throw fail("layers_per_block", "must be ≥ 1") }
+    // Ranges first: every divisor below is then ≥ 1 and every product bounded.
+    try validateRanges()
     for c in blockOutChannels where c % normGroups != 0 {
       throw fail("norm_num_groups", "\(normGroups) does not divide \(c) channels")
     }
@@ -82,6 +83,13 @@ public struct UNetConfig: Sendable, Equatable {
     let factor = 1 << (n - 1)
     guard sampleSize % factor == 0 else {
       throw fail("sample_size", "\(sampleSize) is not divisible by \(factor)")
+    }
+    let parameters = parameterCount
+    guard parameters <= Limits.parameters else {
+      throw fail(
+        "block_out_channels",
+        "the configuration describes \(parameters) parameters, more than the limit of "
+          + "\(Limits.parameters)")
     }
   }
 }
