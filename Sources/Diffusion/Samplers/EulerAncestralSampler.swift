@@ -5,35 +5,19 @@ import Tensors
 /// σ_down = √(σ_{i+1}² − σ_up²); x ← x + (σ_down − σ_i)·(x − x̂0)/σ_i + σ_up·z.
 /// Matches diffusers `EulerAncestralDiscreteScheduler` (which draws z on every step, the last one
 /// included, where σ_up = 0). diffusers has no Karras option for this class.
-public struct EulerAncestralSampler: Sampler {
-  public let schedule: NoiseSchedule
-  public let spacing: TimestepSpacing
-  let grid: SigmaGrid
+public struct EulerAncestralSampler: VarianceExplodingGridSampler {
+  public let grid: VarianceExplodingGrid
 
-  public var stepCount: Int { grid.timesteps.count }
-  public var timesteps: [Float] { grid.timesteps.map(Float.init) }
-  public var sigmas: [Double] { grid.sigmas }
-  public var initNoiseSigma: Double { grid.eulerInitNoiseSigma(spacing: spacing) }
-
-  public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated
-  ) throws(ScheduleError) {
-    grid = try SigmaGrid.euler(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing)
-    self.schedule = schedule
-    self.spacing = spacing
-  }
+  public init(grid: VarianceExplodingGrid) { self.grid = grid }
 
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
     var x = xT
     for i in 0..<stepCount {
-      let s = grid.sigmas[i]
-      let to = grid.sigmas[i + 1]
-      let d = try denoiser.varianceExploding(x, timestep: Float(grid.timesteps[i]), sigma: s)
+      let s = grid[sigma: i]
+      let to = grid[sigma: i + 1]
+      let d = try denoiser.varianceExploding(x, timestep: grid[timestep: i], sigma: s)
       let up = (to * to * (s * s - to * to) / (s * s)).squareRoot()
       let down = max(to * to - up * up, 0).squareRoot()
       let k = (down - s) / s
@@ -41,7 +25,7 @@ public struct EulerAncestralSampler: Sampler {
       x = Elementwise.combine((1 + k, x), (-k, d.x0), (up, z))
       try onStep?(
         TrajectoryStep(
-          index: i, timestep: Float(grid.timesteps[i]), sample: x, predictedOriginal: d.x0,
+          index: i, timestep: grid[timestep: i], sample: x, predictedOriginal: d.x0,
           sampleScale: 1 / (to * to + 1).squareRoot()))
     }
     return x

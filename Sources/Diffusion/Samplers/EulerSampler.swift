@@ -4,41 +4,24 @@ import Tensors
 /// (Karras et al. 2022, Algorithm 1 with γ = 0): x_{i+1} = x_i + (σ_{i+1} − σ_i)·(x_i − x̂0)/σ_i,
 /// model input x_i/√(σ_i² + 1). Matches diffusers `EulerDiscreteScheduler` (linear interpolation,
 /// `final_sigmas_type` "zero", no churn: `s_churn` = 0).
-public struct EulerSampler: Sampler {
-  public let schedule: NoiseSchedule
-  public let spacing: TimestepSpacing
-  let grid: SigmaGrid
+public struct EulerSampler: VarianceExplodingGridSampler {
+  public let grid: VarianceExplodingGrid
 
-  public var stepCount: Int { grid.timesteps.count }
-  public var timesteps: [Float] { grid.timesteps.map(Float.init) }
-  /// σ_0…σ_n (σ_n = 0).
-  public var sigmas: [Double] { grid.sigmas }
-  public var initNoiseSigma: Double { grid.eulerInitNoiseSigma(spacing: spacing) }
-
-  public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated
-  ) throws(ScheduleError) {
-    grid = try SigmaGrid.euler(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing)
-    self.schedule = schedule
-    self.spacing = spacing
-  }
+  public init(grid: VarianceExplodingGrid) { self.grid = grid }
 
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
     var x = xT
     for i in 0..<stepCount {
-      let s = grid.sigmas[i]
-      let next = grid.sigmas[i + 1]
-      let d = try denoiser.varianceExploding(x, timestep: Float(grid.timesteps[i]), sigma: s)
+      let s = grid[sigma: i]
+      let next = grid[sigma: i + 1]
+      let d = try denoiser.varianceExploding(x, timestep: grid[timestep: i], sigma: s)
       let k = (next - s) / s  // dt/σ
       x = Elementwise.combine((1 + k, x), (-k, d.x0))
       try onStep?(
         TrajectoryStep(
-          index: i, timestep: Float(grid.timesteps[i]), sample: x, predictedOriginal: d.x0,
+          index: i, timestep: grid[timestep: i], sample: x, predictedOriginal: d.x0,
           sampleScale: 1 / (next * next + 1).squareRoot()))
     }
     return x

@@ -5,35 +5,19 @@ import Tensors
 /// d' = (x̃ − x̂0(x̃, σ_{i+1}))/σ_{i+1}, x ← x + (σ_{i+1} − σ_i)·(d + d')/2; the last step
 /// (σ_{i+1} = 0) is a plain Euler step. 2n − 1 model calls for n steps.
 /// Matches diffusers `HeunDiscreteScheduler` (its `clip_sample` is the Denoiser's `.clip`).
-public struct HeunSampler: Sampler {
-  public let schedule: NoiseSchedule
-  public let spacing: TimestepSpacing
-  let grid: SigmaGrid
+public struct HeunSampler: VarianceExplodingGridSampler {
+  public let grid: VarianceExplodingGrid
 
-  public var stepCount: Int { grid.timesteps.count }
-  public var timesteps: [Float] { grid.timesteps.map(Float.init) }
-  public var sigmas: [Double] { grid.sigmas }
-  public var initNoiseSigma: Double { grid.eulerInitNoiseSigma(spacing: spacing) }
-
-  public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated
-  ) throws(ScheduleError) {
-    grid = try SigmaGrid.euler(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing)
-    self.schedule = schedule
-    self.spacing = spacing
-  }
+  public init(grid: VarianceExplodingGrid) { self.grid = grid }
 
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
     var x = xT
     for i in 0..<stepCount {
-      let s = grid.sigmas[i]
-      let next = grid.sigmas[i + 1]
-      let t = Float(grid.timesteps[i])
+      let s = grid[sigma: i]
+      let next = grid[sigma: i + 1]
+      let t = grid[timestep: i]
       let d = try denoiser.varianceExploding(x, timestep: t, sigma: s)
       let k = (next - s) / s
       if next == 0 {
@@ -41,7 +25,7 @@ public struct HeunSampler: Sampler {
       } else {
         let euler = Elementwise.combine((1 + k, x), (-k, d.x0))
         let d2 = try denoiser.varianceExploding(
-          euler, timestep: Float(grid.timesteps[i + 1]), sigma: next)
+          euler, timestep: grid[timestep: i + 1], sigma: next)
         let dt = next - s
         // x + dt/2·((x − x0)/σ + (x̃ − x0')/σ')
         x = Elementwise.combine(
