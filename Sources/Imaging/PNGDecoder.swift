@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a PNG could not be read.
-public enum PNGError: Error, Sendable, Equatable, CustomStringConvertible {
+enum PNGError: Error, Sendable, Equatable, CustomStringConvertible {
   case notPNG
   case truncated(offset: Int)
   case badCRC(chunk: String)
@@ -9,7 +9,7 @@ public enum PNGError: Error, Sendable, Equatable, CustomStringConvertible {
   case unsupported(String)
   case compression(String)
 
-  public var description: String {
+  var description: String {
     switch self {
     case .notPNG: "not a PNG file (bad signature)"
     case .truncated(let offset): "PNG data ends early (at byte \(offset))"
@@ -23,17 +23,19 @@ public enum PNGError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// PNG decoder for non-interlaced 8-bit greyscale (type 0), RGB (2) and RGBA (6) images with
 /// any of the five filter types: what `PNGEncoder` writes, and what most tools write for them.
-/// Checks every chunk's CRC; ignores ancillary chunks.
-public enum PNGDecoder {
-  public static func decode(_ data: [UInt8]) throws -> RasterImage {
+/// Checks every chunk's CRC; ignores ancillary chunks. The product writes PNGs and never reads
+/// them, so this is internal: the tests' oracle for `PNGEncoder` (`@testable import Imaging`)
+/// and a fuzz target.
+enum PNGDecoder {
+  static func decode(_ data: [UInt8]) throws -> RasterImage {
     try data.withUnsafeBufferPointer { try decode($0) }
   }
 
-  public static func decode(contentsOf url: URL) throws -> RasterImage {
+  static func decode(contentsOf url: URL) throws -> RasterImage {
     try decode([UInt8](Data(contentsOf: url)))
   }
 
-  public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> RasterImage {
+  static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> RasterImage {
     guard bytes.count >= 8, Array(bytes[0..<8]) == pngSignature else { throw PNGError.notPNG }
     var offset = 8
     var header: (width: Int, height: Int, format: PixelFormat)?

@@ -1,6 +1,6 @@
 import Diffusion
 import Foundation
-import Imaging
+@testable import Imaging
 import Tensors
 
 @testable import Explain

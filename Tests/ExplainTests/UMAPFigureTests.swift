@@ -1,6 +1,6 @@
 import Foundation
 import GlyphData
-import Imaging
+@testable import Imaging
 import Tensors
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+@testable import Imaging
 import Testing
 
 @testable import GlyphData

@@ -1,5 +1,5 @@
 import FuzzSupport
-import Imaging
+@testable import Imaging
 
 /// libFuzzer: any bytes as a PNG. Decoding may fail with an error, never trap; a decoded image
 /// has exactly width × height × channels bytes.

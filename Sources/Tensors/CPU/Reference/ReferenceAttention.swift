@@ -15,8 +15,8 @@ import Foundation
 ///
 /// A query row whose keys are all masked gets output 0, logsumexp −∞ and zero gradients
 /// (PyTorch returns NaN there).
-public enum ReferenceAttention {
-  public static func forward(
+enum ReferenceAttention {
+  static func forward(
     _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
     v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafeMutablePointer<Float>,
     logsumexp: UnsafeMutablePointer<Float>
@@ -41,7 +41,7 @@ public enum ReferenceAttention {
     }
   }
 
-  public static func backward(
+  static func backward(
     _ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
     v: UnsafePointer<Float>, keyMask: UnsafePointer<UInt8>?, out: UnsafePointer<Float>,
     logsumexp: UnsafePointer<Float>, gradOut: UnsafePointer<Float>,

@@ -1,13 +1,13 @@
 /// Naive kernels: the oracle every fast kernel is tested against. Plain loops, fp64
 /// accumulation, no blocking, no threads. Slow on purpose; use small shapes.
-public enum ReferenceKernels {}
+enum ReferenceKernels {}
 
 // Layouts (see `Conv2dGeometry`): x [N, H, W, I], w [O, KH, KW, I], y [N, OH, OW, O].
 // The input pixel read by output (oh, ow) through tap (kh, kw) is
 //   ih = oh·strideH − padH + kh,  iw = ow·strideW − padW + kw   (skipped when outside).
 extension ReferenceKernels {
   /// y[n,oh,ow,o] = bias[o] + Σ_{kh,kw,i} x[n,ih,iw,i] · w[o,kh,kw,i]
-  public static func conv2dForward(
+  static func conv2dForward(
     _ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
   ) {
@@ -39,7 +39,7 @@ extension ReferenceKernels {
 
   /// dx[n,ih,iw,i] = Σ_{(oh,ow,kh,kw) reaching (ih,iw)} Σ_o dy[n,oh,ow,o] · w[o,kh,kw,i].
   /// Overwrites `gradInput`.
-  public static func conv2dBackwardData(
+  static func conv2dBackwardData(
     _ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     gradInput: UnsafeMutablePointer<Float>
   ) {
@@ -73,7 +73,7 @@ extension ReferenceKernels {
 
   /// dw[o,kh,kw,i] = Σ_{n,oh,ow} dy[n,oh,ow,o] · x[n,ih,iw,i];  db[o] = Σ_{n,oh,ow} dy[n,oh,ow,o].
   /// Overwrites `gradWeight` and `gradBias`.
-  public static func conv2dBackwardWeights(
+  static func conv2dBackwardWeights(
     _ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
     gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?
   ) {

@@ -4,7 +4,7 @@ extension ReferenceKernels {
   /// A is `[batch, m, k]` (`[batch, k, m]` when `transposeA`), B is `[k, n]` per batch
   /// (`[n, k]` when `transposeB`) with batch stride `bBatchStride` (nil: `k·n`, packed;
   /// 0: one B shared by every batch), C is `[batch, m, n]`.
-  public static func matmul(
+  static func matmul(
     batch: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transposeA: Bool,
     b: UnsafePointer<Float>, transposeB: Bool, bBatchStride: Int?,
     c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool

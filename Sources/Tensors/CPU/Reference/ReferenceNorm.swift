@@ -2,9 +2,9 @@ import Foundation
 
 /// Naive oracles for the normalisation, softmax and resampling kernels: straight loops in Double,
 /// written from the formulas in `NormKernels` / `RowKernels`, used only by tests.
-public enum ReferenceNorm {
+enum ReferenceNorm {
   /// GroupNorm forward on x[B, P, C]; returns y.
-  public static func groupNorm(
+  static func groupNorm(
     _ x: [Float], batch: Int, pixels: Int, channels C: Int, groups: Int, eps: Float,
     gamma: [Float], beta: [Float], silu: Bool
   ) -> [Float] {
@@ -39,7 +39,7 @@ public enum ReferenceNorm {
   }
 
   /// LayerNorm over the last dimension of x[R, D].
-  public static func layerNorm(
+  static func layerNorm(
     _ x: [Float], rows: Int, dim d: Int, eps: Float, gamma: [Float], beta: [Float]
   ) -> [Float] {
     var y = [Float](repeating: 0, count: x.count)
@@ -56,7 +56,7 @@ public enum ReferenceNorm {
   }
 
   /// Softmax over the last dimension of x[R, D].
-  public static func softmax(_ x: [Float], rows: Int, dim d: Int) -> [Float] {
+  static func softmax(_ x: [Float], rows: Int, dim d: Int) -> [Float] {
     var y = [Float](repeating: 0, count: x.count)
     for r in 0..<rows {
       let row = x[(r * d)..<((r + 1) * d)].map(Double.init)
@@ -69,7 +69,7 @@ public enum ReferenceNorm {
   }
 
   /// Nearest-neighbour 2× upsampling of x[B, H, W, C].
-  public static func upsampleNearest2x(
+  static func upsampleNearest2x(
     _ x: [Float], batch: Int, height: Int, width: Int, channels: Int
   ) -> [Float] {
     var y = [Float](repeating: 0, count: x.count * 4)
