@@ -8,14 +8,12 @@ enum ModelOption {
     "Model folder (from `glyffuser train`); default: the shipped \(ShippedModels.glyffuser)."
 
   static func folder(_ given: String?) throws -> URL {
-    if let given { return URL(fileURLWithPath: given) }
-    let shipped = ShippedModels.locate(ShippedModels.glyffuser)
-    guard FileManager.default.fileExists(atPath: shipped.path) else {
+    guard let url = optionalFolder(given) else {
       throw CLIError(
         "no --model given, and the shipped model \(ShippedModels.glyffuser) is not in this "
           + "checkout: pass --model DIR (`make demo` trains one into runs/demo/model)")
     }
-    return shipped
+    return url
   }
 
   /// For commands where a model is optional: the shipped one when present.

@@ -37,9 +37,7 @@ import Testing
     let trainer = try TrainingFixture.trainer(TrainingFixture.config(steps: 3))
     let run = try TrainingRun(trainer: trainer, directory: dir)
     run.progress = { _ in }
-    run.modelRecord = ModelFolder.Record(
-      textEncoder: "random", textEncoderIdentity: "random", textDim: 16, maxTokens: 4,
-      preset: "test", trainingSteps: nil)
+    run.modelRecord = TrainingFixture.record
     try run.run()
     let loaded = try ModelFolder.load(from: run.modelDirectory)
     #expect(loaded.record.trainingSteps == 3)

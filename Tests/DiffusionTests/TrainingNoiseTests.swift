@@ -64,9 +64,7 @@ import Testing
     let dir = try TrainingFixture.temporaryDirectory()
     let run = try TrainingRun(trainer: trainer, directory: dir)
     run.progress = { _ in }
-    run.modelRecord = ModelFolder.Record(
-      textEncoder: "random", textEncoderIdentity: "random", textDim: 16, maxTokens: 4,
-      preset: "test", trainingSteps: nil)
+    run.modelRecord = TrainingFixture.record
     try run.run()
     let loaded = try ModelFolder.load(from: run.modelDirectory)
     let settings = try loaded.scheduler.settings()

@@ -51,6 +51,11 @@ enum TrainingFixture {
     try Trainer(model: try model(), config: config, images: images, captions: captions)
   }
 
+  /// The model record of a run on `captions` (random 16-d embeddings, 4 tokens).
+  static let record = ModelFolder.Record(
+    textEncoder: "random", textEncoderIdentity: "random", textDim: 16, maxTokens: 4,
+    preset: "test", trainingSteps: nil)
+
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "glyffuser-training-\(UUID().uuidString)", isDirectory: true)

@@ -29,22 +29,6 @@ public struct SamplerSettings: Sendable, Equatable {
 
   /// The sampler for `steps` steps (1…T).
   public func makeSampler(steps: Int) throws(ScheduleError) -> any Sampler {
-    let t = schedule.trainTimesteps
-    guard (1...t).contains(steps) else {
-      throw .invalidStepCount(steps: steps, trainTimesteps: t)
-    }
-    // "leading" spacing adds the offset to timesteps up to (n − 1)·⌊T/n⌋: past T − 1 the tables
-    // would be read out of range (diffusers would fail there too).
-    if spacing == .leading, stepsOffset != 0 {
-      let last =
-        (kind == .dpmSolverMultistep || kind == .uniPC)
-        ? steps * (t / (steps + 1)) : (steps - 1) * (t / steps)
-      guard stepsOffset >= 0, last + stepsOffset < t else {
-        throw .unsupported(
-          "steps_offset \(stepsOffset) with \(steps) leading steps reaches timestep \(last + stepsOffset) ≥ \(t)"
-        )
-      }
-    }
     switch kind {
     case .ddpm:
       return try DDPMSampler(
