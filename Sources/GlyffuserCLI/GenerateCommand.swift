@@ -54,48 +54,30 @@ struct GenerateCommand: ParsableCommand {
       throw ValidationError(error.description)
     }
     let pipeline = generator.pipeline
-    let emptyCond = generator.empty
     print(
       "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
     )
-    func encodeRows(_ prompt: String, _ n: Int) -> GlyphPipeline.Conditioning {
-      generator.conditioning(prompt, count: n)
-    }
-    var rows: [[RasterImage]] = []
-    var recorder: DenoisingFrames? = nil
-    for (p, prompt) in prompts.enumerated() {
-      if generator.truncates(prompt) {
-        warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
-      }
-      var images: [RasterImage] = []
-      var start = 0
-      while start < count {
-        let n = min(batch, count - start)
-        if animation != nil && p == 0 && start == 0 {
-          recorder = DenoisingFrames(count: n, showPredictedOriginal: showX0)
-        }
-        let x = try pipeline.generate(
-          prompts: encodeRows(prompt, n), empty: emptyCond, steps: steps, guidance: guidance,
-          seed: seed &+ UInt64(p * count + start),
-          onStep: p == 0 && start == 0 ? recorder?.record : nil)
-        images += GlyphImages.rasters(x)
-        start += n
-        FileHandle.standardError.write(Data("\r\(prompt): \(start)/\(count)".utf8))
-      }
-      FileHandle.standardError.write(Data("\n".utf8))
-      rows.append(images)
-      if let outDir {
-        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        for (i, img) in images.enumerated() {
-          let name = "\(GlyphImages.slug(prompt))-\(seed &+ UInt64(p * count + i)).png"
-          try Data(PNGEncoder.encode(img)).write(
+    let drawing = PromptRows(
+      generator: generator, count: count, batch: batch, steps: steps, guidance: guidance,
+      seed: seed)
+    let recorder =
+      animation == nil
+      ? nil : DenoisingFrames(count: min(batch, count), showPredictedOriginal: showX0)
+    let rows = try drawing.drawShowingProgress(prompts, recorder: recorder)
+    if let outDir {
+      try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+      for (p, prompt) in prompts.enumerated() {
+        for (i, img) in rows[p].enumerated() {
+          let name = "\(GlyphImages.slug(prompt))-\(drawing.seed(prompt: p, image: i)).png"
+          try AtomicFile.write(
+            try PNGEncoder.encode(img),
             to: URL(fileURLWithPath: outDir).appendingPathComponent(name))
         }
       }
     }
-    let scale = generator.scale(toAbout: 96)
-    let grid = try ImageGrid.make(rows: rows, rowLabels: prompts, scale: scale)
-    try Data(PNGEncoder.encode(grid)).write(to: URL(fileURLWithPath: out))
+    try AtomicFile.write(
+      try PNGEncoder.encode(try drawing.grid(rows, prompts: prompts)), to: URL(fileURLWithPath: out)
+    )
     print("wrote \(out)")
     if let animation, let recorder {
       try AtomicFile.write(
@@ -106,15 +88,15 @@ struct GenerateCommand: ParsableCommand {
       let counts = stepsGrid.split(separator: ",").compactMap { Int($0) }
       let strip = try StepCountStrip.images(counts) {
         try pipeline.generate(
-          prompts: encodeRows(prompts[0], 1), empty: emptyCond, steps: $0, guidance: guidance,
-          seed: seed)
+          prompts: generator.conditioning(prompts[0], count: 1), empty: generator.empty,
+          steps: $0, guidance: guidance, seed: seed)
       }
       let path = (out as NSString).deletingPathExtension + "-steps.png"
       let image = try ImageGrid.make(
-        images: strip, columns: strip.count, labels: StepCountStrip.labels(counts), scale: scale)
-      try Data(PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: path))
+        images: strip, columns: strip.count, labels: StepCountStrip.labels(counts),
+        scale: generator.scale(toAbout: 96))
+      try AtomicFile.write(try PNGEncoder.encode(image), to: URL(fileURLWithPath: path))
       print("wrote \(path)")
     }
   }
 }
-func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }

@@ -13,7 +13,8 @@ struct Glyffuser: AsyncParsableCommand {
     subcommands: [
       DatasetCommand.self, EncodeCommand.self, EmbedCommand.self, InitModelCommand.self,
       TrainCommand.self, GenerateCommand.self, PlotCommand.self, ExplainCommand.self,
-      JudgeCommand.self, EvalCommand.self, BenchCommand.self,
+      JudgeCommand.self, EvalCommand.self, CompareCommand.self, ConvertCommand.self,
+      BenchCommand.self,
     ]
   )
 

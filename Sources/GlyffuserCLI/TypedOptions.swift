@@ -18,3 +18,17 @@ enum CaptionSource: String, ExpressibleByArgument, CaseIterable {
   /// Fixed random vectors per caption (smoke tests and benchmarks; no encoder needed).
   case random
 }
+
+/// The element type model weights are written in (`glyffuser convert --dtype`), with the names
+/// PyTorch users type.
+enum WeightStorage: String, ExpressibleByArgument, CaseIterable {
+  case fp32, fp16, bf16
+
+  var dtype: SafeTensorsDType {
+    switch self {
+    case .fp32: .f32
+    case .fp16: .f16
+    case .bf16: .bf16
+    }
+  }
+}

@@ -74,6 +74,42 @@ public enum ImageGrid {
     return canvas.image
   }
 
+  /// `panels` left to right, top-aligned, each under its `titles[i]` lines (the first at
+  /// `titleSize` px, the rest at `labelSize`, each shortened with "…" to the panel's width):
+  /// two models' grids of the same prompts and seeds, say, each titled with its eval numbers.
+  public static func sideBySide(
+    _ panels: [RasterImage], titles: [[String]], padding: Int = 16, titleSize: Int = 20,
+    labelSize: Int = 15, text: TextRenderer? = nil
+  ) throws -> RasterImage {
+    precondition(!panels.isEmpty && padding >= 0, "sideBySide needs panels")
+    precondition(titles.count == panels.count, "\(titles.count) titles for \(panels.count) panels")
+    let renderer = try text ?? TextRenderer.shared()
+    func lineHeight(_ i: Int) -> Int {
+      renderer.measure("Ag金", size: i == 0 ? titleSize : labelSize).height + 4
+    }
+    let headerH = titles.map { lines in lines.indices.map(lineHeight).reduce(0, +) }.max() ?? 0
+    let width = panels.map(\.width).reduce(0, +) + (panels.count + 1) * padding
+    let height = padding + headerH + panels.map(\.height).max()! + padding
+    var canvas = Canvas(width: width, height: height)
+    var x = padding
+    for (panel, lines) in zip(panels, titles) {
+      var y = padding
+      for (i, line) in lines.enumerated() {
+        let size = i == 0 ? titleSize : labelSize
+        let fitted = fit(line, width: panel.width, size: size, renderer: renderer)
+        renderer.draw(
+          fitted, size: size, at: Point(Double(x), Double(y)), color: .black, into: &canvas,
+          anchor: .topLeft)
+        y += lineHeight(i)
+      }
+      canvas.blit(
+        panel,
+        into: PixelRect(x: x, y: padding + headerH, width: panel.width, height: panel.height))
+      x += panel.width + padding
+    }
+    return canvas.image
+  }
+
   /// Arranges equally sized images edge to edge (no labels, `padding` px of `background`
   /// between cells), e.g. a batch of samples as one animation frame.
   public static func tile(

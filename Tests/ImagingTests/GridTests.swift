@@ -109,3 +109,28 @@ func crop(_ image: RasterImage, _ r: PixelRect) -> RasterImage {
   }
   return RasterImage(width: r.width, height: r.height, format: image.format, pixels: px)
 }
+
+@Test func sideBySidePanelsSitUnderTheirTitlesPixelForPixel() throws {
+  let text = try TextRenderer.shared()
+  let a = glyph(40, 0)
+  let b = glyph(24, 100)
+  let titles = [["shipped model", "radical top-1 0.312"], ["trained here"]]
+  let image = try ImageGrid.sideBySide(
+    [a, b], titles: titles, padding: 10, titleSize: 16, labelSize: 12, text: text)
+  let header =
+    (text.measure("Ag金", size: 16).height + 4) + (text.measure("Ag金", size: 12).height + 4)
+  #expect(image.width == 40 + 24 + 3 * 10)
+  #expect(image.height == 10 + header + 40 + 10)
+  let canvas = Canvas(image: image)
+  // Each panel is copied unscaled below the tallest header: a's square at its centre, b's grey.
+  #expect(canvas[10 + 20, 10 + header + 20] == .black)
+  #expect(canvas[10 + 40 + 10 + 12, 10 + header + 12] == Color(grey: 100))
+  #expect(canvas[10 + 40 + 10 + 1, 10 + header + 1] == .white)
+  // Ink in both title blocks, none in the padding column between the panels.
+  let titleA = PixelRect(x: 10, y: 10, width: 40, height: header)
+  let gap = PixelRect(x: 10 + 40 + 1, y: 0, width: 8, height: image.height)
+  let none = PixelRect(x: 0, y: 0, width: 0, height: 0)
+  #expect(inkCount(Canvas(image: crop(image, titleA)), inside: none).outside > 20)
+  #expect(inkCount(Canvas(image: crop(image, gap)), inside: none).outside == 0)
+  try saveForInspection(image, "grid-side-by-side")
+}

@@ -12,6 +12,8 @@ public struct GlyphGenerator {
   /// The empty prompt (classifier-free guidance), one row.
   public let empty: GlyphPipeline.Conditioning
   public let paddedLength: Int
+  /// The model folder's `glyffuser.json` (encoder, preset, training steps).
+  public let record: ModelFolder.Record
   public var sampleSize: Int { pipeline.unet.config.sampleSize }
 
   /// `sampler` picks the sampler for the model's schedule (default DPM-Solver++(2M)); its
@@ -48,6 +50,7 @@ public struct GlyphGenerator {
     if loaded.scheduler.timestepSpacing != nil { settings.spacing = trained.spacing }
     pipeline = GlyphPipeline(unet: loaded.unet, settings: settings)
     self.encoder = encoder
+    record = loaded.record
     paddedLength = max(loaded.record.maxTokens, encoder.maxLength)
     let e = encoder.encode([""]).padded(to: paddedLength)
     empty = GlyphPipeline.Conditioning(text: e.hiddenStates, mask: e.mask)

@@ -56,18 +56,44 @@ public enum ModelFolder {
   }
 
   /// Writes the folder (each file atomically). `weights` overrides the model's parameters by path
-  /// (e.g. the EMA weights).
+  /// (e.g. the EMA weights); `storage` is the weights' element type on disk (`UNetCheckpoint`).
   public static func save(
     _ unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig = defaultScheduler,
-    weights: [String: Tensor]? = nil, to directory: URL
+    weights: [String: Tensor]? = nil, storage: SafeTensorsDType = .f32, to directory: URL
   ) throws {
-    try UNetCheckpoint.save(unet, to: directory, weights: weights)
+    try UNetCheckpoint.save(unet, to: directory, weights: weights, storage: storage)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try AtomicFile.write(
       try encoder.encode(scheduler), to: directory.appendingPathComponent(schedulerFile))
     try AtomicFile.write(
       try encoder.encode(record), to: directory.appendingPathComponent(recordFile))
+  }
+
+  /// Copies the model folder at `source` to `destination` with its weights stored as `storage`
+  /// (F16 to ship a model at half the size): the same U-Net config, scheduler and record. The
+  /// two folders must differ (each file is replaced atomically, but a folder read while it is
+  /// rewritten would mix two versions).
+  public static func convert(
+    from source: URL, to destination: URL, storage: SafeTensorsDType
+  ) throws {
+    guard
+      source.standardizedFileURL.resolvingSymlinksInPath().path
+        != destination.standardizedFileURL.resolvingSymlinksInPath().path
+    else {
+      throw ModelFolderError.notAModel(
+        destination.path, "the converted copy must go to another folder than its source")
+    }
+    let loaded = try load(from: source)  // validates everything before anything is written
+    try save(
+      loaded.unet, record: loaded.record, scheduler: loaded.scheduler, storage: storage,
+      to: destination)
+    // The scheduler file verbatim: keys this reader does not model (diffusers' own, such as
+    // `_diffusers_version`) survive the copy.
+    let scheduler = source.appendingPathComponent(schedulerFile)
+    if let bytes = FileManager.default.contents(atPath: scheduler.path) {
+      try AtomicFile.write(bytes, to: destination.appendingPathComponent(schedulerFile))
+    }
   }
 
   public struct Loaded {

@@ -13,6 +13,7 @@ public enum UNetCheckpoint {
     case shapeMismatch(key: String, expected: [Int], found: [Int], file: String)
     case unexpectedTensors(keys: [String], file: String)
     case tooLarge(bytes: Int, available: Int, file: String)
+    case notRepresentable(key: String, dtype: SafeTensorsDType, value: Float, file: String)
 
     public var description: String {
       switch self {
@@ -25,6 +26,9 @@ public enum UNetCheckpoint {
       case .tooLarge(let bytes, let available, let file):
         "\(file): the model needs about \(bytes >> 20) MiB, this machine has "
           + "\(available >> 20) MiB available"
+      case .notRepresentable(let key, let dtype, let value, let file):
+        "\(file): tensor \(key) holds \(value), which \(dtype.rawValue) cannot store "
+          + "(save it as F32)"
       }
     }
   }
@@ -41,18 +45,38 @@ public enum UNetCheckpoint {
 
   /// Writes the model's weights (or `override` values for the same keys, e.g. EMA weights) and
   /// config into `directory`, each file atomically.
+  ///
+  /// `storage` is the element type on disk: F32 (training's exact weights), or F16 / BF16 for a
+  /// model to ship or share (half the bytes; diffusers' `variant="fp16"` files are F16). F16
+  /// keeps 11 significant bits where BF16 keeps 8, so it is the closer copy of weights as small
+  /// as a U-Net's; a value F16 cannot hold (|w| > 65504, or NaN) is refused by name, not
+  /// written as infinity.
   public static func save(
     _ model: UNet2DConditionModel, to directory: URL, weights override: [String: Tensor]? = nil,
-    extraMetadata: [String: String] = [:]
+    extraMetadata: [String: String] = [:], storage: SafeTensorsDType = .f32
   ) throws {
+    precondition([.f32, .f16, .bf16].contains(storage), "weights are stored as F32, F16 or BF16")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let entries = model.namedParameters().map { name, p in
-      toFile(override?[name] ?? p.value.detached()).safeTensorsEntry(name: name)
+    let url = directory.appendingPathComponent(weightsFile)
+    let entries = try model.namedParameters().map { named -> SafeTensorsEntry in
+      let (name, p) = named
+      let t = toFile(override?[name] ?? p.value.detached())
+      switch storage {
+      case .f16, .bf16:
+        let values = t.scalars
+        if let bad = values.first(where: { !$0.isFinite || (storage == .f16 && abs($0) > 65504) }) {
+          throw LoadError.notRepresentable(key: name, dtype: storage, value: bad, file: url.path)
+        }
+        return storage == .f16
+          ? SafeTensorsEntry.f16(name, shape: t.shape, values)
+          : SafeTensorsEntry.bf16(name, shape: t.shape, values)
+      default:
+        return t.safeTensorsEntry(name: name)
+      }
     }
     var metadata = ["format": "pt"]
     metadata.merge(extraMetadata) { $1 }
-    try SafeTensors.write(
-      entries, metadata: metadata, to: directory.appendingPathComponent(weightsFile))
+    try SafeTensors.write(entries, metadata: metadata, to: url)
     try AtomicFile.write(
       try model.config.jsonData(), to: directory.appendingPathComponent(configFile))
   }

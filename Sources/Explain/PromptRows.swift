@@ -1,0 +1,61 @@
+import Diffusion
+import Foundation
+import Imaging
+
+/// The glyphs drawn for a list of prompts (`glyffuser generate`, `glyffuser compare`): `count`
+/// per prompt, image i of prompt p from seed `seed + p·count + i` — so a glyph depends neither on
+/// `batch` nor on the other prompts (`PerSampleNoise`) — in U-Net batches of `batch`.
+public struct PromptRows {
+  public let generator: GlyphGenerator
+  public var count: Int
+  public var batch: Int
+  public var steps: Int
+  public var guidance: Float
+  public var seed: UInt64
+  /// Called after each batch with the prompt and the glyphs drawn for it so far.
+  public var progress: (_ prompt: String, _ done: Int, _ count: Int) -> Void = { _, _, _ in }
+
+  public init(
+    generator: GlyphGenerator, count: Int, batch: Int, steps: Int, guidance: Float, seed: UInt64
+  ) {
+    precondition(count > 0 && batch > 0 && steps > 0, "count, batch and steps must be positive")
+    self.generator = generator
+    self.count = count
+    self.batch = batch
+    self.steps = steps
+    self.guidance = guidance
+    self.seed = seed
+  }
+
+  /// The seed of image `i` of prompt `p`.
+  public func seed(prompt p: Int, image i: Int) -> UInt64 { seed &+ UInt64(p * count + i) }
+
+  /// One row of images per prompt. `recorder`, when given, records every step of the first
+  /// batch of the first prompt (make it for `min(batch, count)` images).
+  public func draw(_ prompts: [String], recorder: DenoisingFrames? = nil) throws
+    -> [[RasterImage]]
+  {
+    var rows: [[RasterImage]] = []
+    for (p, prompt) in prompts.enumerated() {
+      var images: [RasterImage] = []
+      var start = 0
+      while start < count {
+        let n = min(batch, count - start)
+        let x = try generator.pipeline.generate(
+          prompts: generator.conditioning(prompt, count: n), empty: generator.empty, steps: steps,
+          guidance: guidance, seed: seed(prompt: p, image: start),
+          onStep: p == 0 && start == 0 ? recorder?.record : nil)
+        images += GlyphImages.rasters(x)
+        start += n
+        progress(prompt, start, count)
+      }
+      rows.append(images)
+    }
+    return rows
+  }
+
+  /// The rows as one grid, prompts on the left, glyphs upscaled to about 96 px.
+  public func grid(_ rows: [[RasterImage]], prompts: [String]) throws -> RasterImage {
+    try ImageGrid.make(rows: rows, rowLabels: prompts, scale: generator.scale(toAbout: 96))
+  }
+}

@@ -1,0 +1,23 @@
+import Explain
+import Foundation
+import Imaging
+
+extension PromptRows {
+  /// Rows drawn the way the CLI shows them: a warning for each prompt the encoder cuts, and a
+  /// progress line per prompt on stderr.
+  func drawShowingProgress(_ prompts: [String], recorder: DenoisingFrames? = nil) throws
+    -> [[RasterImage]]
+  {
+    for prompt in prompts where generator.truncates(prompt) {
+      warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
+    }
+    var drawing = self
+    drawing.progress = { prompt, done, count in
+      FileHandle.standardError.write(
+        Data("\r\(prompt): \(done)/\(count)\(done == count ? "\n" : "")".utf8))
+    }
+    return try drawing.draw(prompts, recorder: recorder)
+  }
+}
+
+func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }
