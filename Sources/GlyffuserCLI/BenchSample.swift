@@ -17,8 +17,11 @@ struct BenchSampleCommand: ParsableCommand {
   @Option(help: "Guidance scale (≠ 1 doubles the U-Net batch).") var guidance: Float = 3
   @Option(help: "Text tokens per prompt.") var tokens = 16
   @Flag(help: "One JSON object instead of text.") var json = false
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
 
   func run() throws {
+    try PrecisionFlag.apply(precision, for: .inference)
     let config = try UNetConfig.preset(named: preset)
     var rng = RandomStream(seed: 0, name: "init")
     let unet = try UNet2DConditionModel(config, stream: &rng)

@@ -14,8 +14,8 @@ struct BenchTrainCommand: ParsableCommand {
   @Option(help: "Images per step.") var batch = 32
   @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 5
   @Option(help: "Text tokens per caption.") var tokens = 16
-  @Option(help: "Compute precision: f32 or bf16 (default: bf16 where the CPU has it).")
-  var precision: Precision?
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
   @Flag(help: "One JSON object instead of text.") var json = false
 
   func run() throws {
@@ -23,7 +23,7 @@ struct BenchTrainCommand: ParsableCommand {
     var rng = RandomStream(seed: 0, name: "init")
     let model = try UNet2DConditionModel(config, stream: &rng)
     let opt = AdamW(model)
-    let p = precision ?? ComputePrecision.current
+    let p = try PrecisionFlag.apply(precision, for: .training).precision
     var data = RandomStream(seed: 0, name: "data")
     let s = config.sampleSize
     let x = Tensor.randomNormal([batch, s, s, 1], stream: &data)

@@ -32,6 +32,8 @@ struct CompareCommand: ParsableCommand {
   var seed: UInt64 = 0
   @Option(help: "Images per U-Net batch.") var batch = 16
   @Option(help: "Output PNG.") var out = "compare.png"
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
 
   func validate() throws {
     guard (1...8).contains(models.count) else { throw ValidationError("give 1 to 8 --model") }
@@ -50,6 +52,7 @@ struct CompareCommand: ParsableCommand {
   }
 
   func run() throws {
+    try PrecisionFlag.apply(precision, for: .inference)
     var panels: [RasterImage] = []
     var titles: [[String]] = []
     for (m, model) in models.enumerated() {

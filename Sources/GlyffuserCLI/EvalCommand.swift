@@ -29,6 +29,8 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Seed (sample i of a set uses seed + offset + i).") var seed: UInt64 = 0
   @Option(help: "Glyphs per U-Net batch.") var batch = 64
   @Option(help: "Text encoder name or folder (default: the model's).") var encoder: String?
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
   @Flag(help: "Print one JSON object with the metrics, settings, digests and timings.")
   var json = false
   @Option(help: "Write eval.json, report.png and the glyph grids into this folder.")
@@ -46,6 +48,7 @@ struct EvalCommand: ParsableCommand {
     options.seed = seed
     options.batch = batch
     try options.validate()
+    try PrecisionFlag.apply(precision, for: .inference)
     let modelURL = try ModelOption.folder(model)
     guard
       FileManager.default.fileExists(

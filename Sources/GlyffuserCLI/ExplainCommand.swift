@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diffusion
 import Explain
 import Foundation
 
@@ -21,6 +22,8 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Output folder.") var out = "explain"
   @Option(help: "Seed for every random draw (Philox streams).") var seed: UInt64 = 0
   @Flag(help: "Smaller, faster figures (tests).") var quick = false
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
 
   func validate() throws {
     if figure != "all" && ExplainFigures.named(figure) == nil {
@@ -41,6 +44,7 @@ struct ExplainCommand: ParsableCommand {
   }
 
   func run() throws {
+    try PrecisionFlag.apply(precision, for: .inference)
     let context = context
     if let one = ExplainFigures.named(figure) {
       for file in try draw(one, context) { print("wrote \(path(file))") }

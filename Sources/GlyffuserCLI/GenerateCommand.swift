@@ -33,6 +33,8 @@ struct GenerateCommand: ParsableCommand {
       "Also write the first prompt's first image after these step counts (e.g. 1,2,3,5,10,20) to <out>-steps.png."
   )
   var stepsGrid: String?
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
 
   func validate() throws {
     guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
@@ -45,6 +47,7 @@ struct GenerateCommand: ParsableCommand {
   }
 
   func run() throws {
+    try PrecisionFlag.apply(precision, for: .inference)
     let generator: GlyphGenerator
     do {
       generator = try GlyphGenerator(

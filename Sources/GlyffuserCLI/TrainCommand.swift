@@ -27,8 +27,8 @@ struct TrainCommand: ParsableCommand {
   @Option(
     help: "Length of the cosine decay in steps (default: the run's length; 100000 with --minutes).")
   var scheduleSteps: Int?
-  @Option(help: "Convolution/matmul precision: f32 or bf16 (default: bf16 where native).")
-  var precision: Precision?
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
   @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
   @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
   @Option(help: "Keep the newest K checkpoints.") var keep = 3
@@ -100,7 +100,7 @@ struct TrainCommand: ParsableCommand {
     return nil
   }
 
-  func makeConfig() -> TrainingConfig {
+  func makeConfig(precision: Precision) -> TrainingConfig {
     var c = TrainingConfig()
     c.seed = seed
     c.batchSize = batch
@@ -108,7 +108,7 @@ struct TrainCommand: ParsableCommand {
     c.learningRate = lr
     c.warmupSteps = warmup
     c.scheduleSteps = scheduleSteps
-    c.precision = (precision ?? ComputePrecision.current).rawValue
+    c.precision = precision.rawValue
     c.checkpointEvery = checkpointEvery
     c.keepCheckpoints = keep
     c.sampleEvery = sampleEvery
@@ -145,6 +145,7 @@ struct TrainCommand: ParsableCommand {
     }
     do {
       let trainer: Trainer
+      var precisionReason: String?
       if resume, let latest = TrainingCheckpoint.latest(run: runDir) {
         let state = try TrainingCheckpoint.resume(
           from: latest, images: try TrainingImages(dataset: data, size: try sampleSize(of: latest)),
@@ -152,9 +153,19 @@ struct TrainCommand: ParsableCommand {
           duration: duration)
         trainer = state
         log("resuming \(latest.path) at step \(trainer.state.step)")
+        // Exact resume: the precision the run began with, whatever --precision says now.
+        let trained = trainer.config.precision
+        if let precision, precision != .auto, precision.rawValue != trained {
+          warn("resuming in the checkpoint's precision \(trained), not \(precision.rawValue)")
+        }
+        ComputePrecision.setProcessDefault(Precision(rawValue: trained))
+        precisionReason = "\(trained) (the checkpoint's: exact resume)"
+        log("precision: \(precisionReason!)")
       } else {
         if resume { log("no checkpoint in \(runDir.path): starting a new run") }
-        let config = makeConfig()
+        let resolved = try PrecisionFlag.apply(precision, for: .training)
+        precisionReason = resolved.reason
+        let config = makeConfig(precision: resolved.precision)
         let unetConfig = try UNetConfig.preset(named: preset, textDim: captionTable.dim)
         var rng = RandomStream(seed: seed, name: "init")
         let model = try UNet2DConditionModel(unetConfig, stream: &rng)
@@ -167,6 +178,7 @@ struct TrainCommand: ParsableCommand {
             + "batch \(config.batchSize), \(config.precision)")
       }
       let run = try TrainingRun(trainer: trainer, directory: runDir)
+      run.precisionReason = precisionReason
       run.writeImage = { image, url in
         let raster = RasterImage(
           width: image.width, height: image.height, format: .grey, pixels: image.pixels)

@@ -9,6 +9,7 @@ import Tensors
 extension Precision: ExpressibleByArgument {}
 extension PredictionType: ExpressibleByArgument {}
 extension SamplerName: ExpressibleByArgument {}
+extension PrecisionChoice.Request: ExpressibleByArgument {}
 extension GlyphCentering: ExpressibleByArgument {}
 
 /// Where training gets its caption embeddings.

@@ -56,9 +56,13 @@ public struct StepMetrics: Sendable, Codable, Equatable {
   /// `glyffuser eval`'s numbers for the EMA weights (`train --eval-every`), with
   /// `train_minutes`, the training time so far (steps only, not validation or evaluation).
   public var eval: [String: Double]?
+  /// On the first line a process writes: the precision it trains in and why (`PrecisionChoice`).
+  public var precision: String?
+  public var precisionReason: String?
 
   enum CodingKeys: String, CodingKey {
-    case step, epoch, loss, lr
+    case step, epoch, loss, lr, precision
+    case precisionReason = "precision_reason"
     case gradNorm = "grad_norm"
     case imgPerS = "img_per_s"
     case valLoss = "val_loss"

@@ -27,6 +27,9 @@ public final class TrainingRun {
   /// When set, `run()` ends by writing the EMA weights as a model folder, `RUN/model`, that
   /// `generate` and `eval` load (the record's step count is filled in).
   public var modelRecord: ModelFolder.Record?
+  /// Why the run trains in `config.precision` (e.g. the calibration's measurement), written with
+  /// the precision on the first `metrics.jsonl` line of this process.
+  public var precisionReason: String?
   /// Seconds spent in training steps so far, this run and the ones it resumes (from the
   /// steps' img/s in `metrics.jsonl`).
   public private(set) var trainingSeconds = 0.0
@@ -76,6 +79,10 @@ public final class TrainingRun {
           lastCheckpoint: TrainingCheckpoint.latest(run: directory)?.path)
       }
       let step = m.step
+      if step == startStep + 1 {
+        m.precision = config.precision
+        m.precisionReason = precisionReason
+      }
       trainingSeconds += Double(config.batchSize) / max(m.imgPerS, 1e-9)
       if config.validationEvery > 0, step % config.validationEvery == 0 {
         m.valLoss = trainer.validationLoss()

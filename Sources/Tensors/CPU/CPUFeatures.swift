@@ -7,7 +7,7 @@
 /// `.f32`: fp32 operands, fp32 accumulation. `.bf16`: operands rounded to bfloat16
 /// (round-to-nearest-even), products accumulated in fp32, fp32 results. Master
 /// weights and activations stay fp32 in memory either way.
-public enum Precision: String, Sendable, CaseIterable {
+public enum Precision: String, Sendable, CaseIterable, Codable {
   case f32, bf16
 }
 
@@ -22,6 +22,23 @@ public enum CPUFeatures {
   public static let hasAVX512: Bool = flags.contains("avx512f")
   public static let hasAVX512BF16: Bool = flags.contains("avx512_bf16")
   public static let hasAMXBF16: Bool = flags.contains("amx_bf16")
+
+  /// The CPU's `model name` from /proc/cpuinfo ("" when unreadable).
+  public static let modelName: String = {
+    guard let text = readSmallTextFile("/proc/cpuinfo") else { return "" }
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+      return String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+    return ""
+  }()
+
+  /// The instruction-set flags the engine's speed depends on that this CPU has, in a fixed
+  /// order (a precision calibration is only reused where they are the same).
+  public static let speedFlags: [String] = [
+    "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16",
+  ].filter { flags.contains($0) }
 
   /// bf16 products run natively (AVX512-BF16 dot products or AMX tiles).
   public static var bf16IsFast: Bool { hasAVX512BF16 || hasAMXBF16 }
