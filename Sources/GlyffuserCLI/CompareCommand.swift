@@ -44,11 +44,8 @@ struct CompareCommand: ParsableCommand {
       throw ValidationError("give one --eval per --model (\(models.count)), or none")
     }
     guard (1...64).contains(prompts.count) else { throw ValidationError("give 1 to 64 prompts") }
-    guard (1...64).contains(count), (1...1024).contains(batch) else {
-      throw ValidationError("--count must be in 1…64 and --batch in 1…1024")
-    }
-    guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1…1000") }
-    guard guidance >= 0, guidance.isFinite else { throw ValidationError("--guidance must be ≥ 0") }
+    try validateSampling(
+      count: count, countLimit: 64, batch: batch, steps: steps, guidance: guidance)
   }
 
   func run() throws {

@@ -39,11 +39,8 @@ struct GenerateCommand: ParsableCommand {
   func validate() throws {
     guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
     guard prompts.count <= 1024 else { throw ValidationError("at most 1,024 prompts per call") }
-    guard (1...1024).contains(count), (1...1024).contains(batch) else {
-      throw ValidationError("--count and --batch must be in 1…1024")
-    }
-    guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1…1000") }
-    guard guidance >= 0, guidance.isFinite else { throw ValidationError("--guidance must be ≥ 0") }
+    try validateSampling(
+      count: count, countLimit: 1024, batch: batch, steps: steps, guidance: guidance)
   }
 
   func run() throws {
