@@ -38,7 +38,8 @@ public final class GlyphRenderer {
   public let centering: GlyphCentering
   /// Em box top above the baseline, in ems.
   public let emTop: Double
-  private let library: FT_Library
+  /// Owns the FreeType handles; `face` is its handle, kept for brevity in the drawing code.
+  private let fontFace: FreeTypeFace
   private let face: FT_Face
 
   public init(font: FontFace, size: Int, margin: Int, centering: GlyphCentering = .emBox) throws {
@@ -49,35 +50,21 @@ public final class GlyphRenderer {
       throw GlyphDataError.invalidOption(
         "margin \(margin) leaves no room for the glyph in a \(size) px image")
     }
-    var lib: FT_Library?
-    guard FT_Init_FreeType(&lib) == 0, let lib else {
-      throw GlyphDataError.fontUnreadable(path: font.path, reason: "FreeType failed to initialise")
-    }
-    let face: FT_Face
-    do {
-      face = try FontFace.open(lib, path: font.path, index: font.index)
-    } catch {
-      FT_Done_FreeType(lib)
-      throw error
+    let face: FreeTypeFace
+    do { face = try FreeTypeFace(path: font.path, index: font.index) } catch {
+      throw GlyphDataError(error)
     }
     let emPixels = size - 2 * margin
-    guard FT_Set_Pixel_Sizes(face, 0, FT_UInt(emPixels)) == 0 else {
-      FT_Done_Face(face)
-      FT_Done_FreeType(lib)
+    guard FT_Set_Pixel_Sizes(face.handle, 0, FT_UInt(emPixels)) == 0 else {
       throw GlyphDataError.fontUnreadable(path: font.path, reason: "cannot scale to \(emPixels) px")
     }
-    self.library = lib
-    self.face = face
+    self.fontFace = face
+    self.face = face.handle
     self.font = font
     self.size = size
     self.margin = margin
     self.centering = centering
-    self.emTop = Self.emBoxTop(face)
-  }
-
-  deinit {
-    FT_Done_Face(face)
-    FT_Done_FreeType(library)
+    self.emTop = Self.emBoxTop(face.handle)
   }
 
   private static func emBoxTop(_ face: FT_Face) -> Double {

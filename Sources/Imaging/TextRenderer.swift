@@ -4,17 +4,29 @@ import Foundation
 /// Errors from loading fonts, naming the file and the FreeType call.
 public enum TextError: Error, Sendable, Equatable, CustomStringConvertible {
   case fontNotFound(path: String)
-  case freeType(call: String, code: Int32, path: String)
+  case fontUnreadable(path: String, reason: String)
   case familyNotFound(path: String, family: String, available: [String])
   case noFonts
 
   public var description: String {
     switch self {
     case .fontNotFound(let p): "font file not found: \(p)"
-    case .freeType(let call, let code, let p): "FreeType \(call) failed with error \(code) for \(p)"
+    case .fontUnreadable(let p, let reason): "font cannot be read: \(p) (\(reason))"
     case .familyNotFound(let p, let f, let a):
       "font family \"\(f)\" not in \(p); it holds \(a.joined(separator: ", "))"
     case .noFonts: "TextRenderer needs at least one font"
+    }
+  }
+}
+
+extension TextError {
+  init(_ error: FontFileError) {
+    switch error {
+    case .notFound(let path): self = .fontNotFound(path: path)
+    case .unreadable(let path, let reason): self = .fontUnreadable(path: path, reason: reason)
+    case .notAFont(let path): self = .fontUnreadable(path: path, reason: "not a font file")
+    case .familyNotFound(let path, let family, let available):
+      self = .familyNotFound(path: path, family: family, available: available)
     }
   }
 }
@@ -90,8 +102,9 @@ public struct TextMask: Sendable {
 /// 8-bit anti-aliased rasteriser, pen advancing by the glyph's horizontal advance (no kerning).
 /// Sizes are pixels per em. Thread-safe: FreeType calls and the glyph cache are behind a lock.
 public final class TextRenderer: @unchecked Sendable {
-  private var library: FT_Library?
-  private var faces: [FT_Face] = []
+  /// In priority order; FreeType handles are used with `lock` held.
+  private let fonts: [FreeTypeFace]
+  private let faces: [FT_Face]
   private let lock = NSLock()
   private var cache: [GlyphKey: Glyph] = [:]
 
@@ -113,20 +126,14 @@ public final class TextRenderer: @unchecked Sendable {
   /// Loads `fonts` in priority order.
   public init(fonts: [FontSpec]) throws {
     guard !fonts.isEmpty else { throw TextError.noFonts }
-    var lib: FT_Library?
-    let err = FT_Init_FreeType(&lib)
-    guard err == 0, let lib else {
-      throw TextError.freeType(call: "FT_Init_FreeType", code: Int32(err), path: "")
-    }
-    library = lib
     do {
-      for spec in fonts { faces.append(try Self.openFace(spec, library: lib)) }
+      self.fonts = try fonts.map { spec throws(FontFileError) in
+        try FreeTypeFace(path: spec.path, family: spec.family)
+      }
     } catch {
-      for f in faces { FT_Done_Face(f) }
-      FT_Done_FreeType(lib)
-      library = nil
-      throw error
+      throw TextError(error)
     }
+    faces = self.fonts.map(\.handle)
   }
 
   /// One font file (for a .ttc, the face whose family is `family`).
@@ -148,41 +155,6 @@ public final class TextRenderer: @unchecked Sendable {
 
   /// A process-wide default renderer (created once).
   public static func shared() throws -> TextRenderer { try sharedResult.get() }
-
-  deinit {
-    for f in faces { FT_Done_Face(f) }
-    if let library { FT_Done_FreeType(library) }
-  }
-
-  private static func openFace(_ spec: FontSpec, library: FT_Library) throws -> FT_Face {
-    guard FileManager.default.fileExists(atPath: spec.path) else {
-      throw TextError.fontNotFound(path: spec.path)
-    }
-    var face: FT_Face?
-    var err = FT_New_Face(library, spec.path, 0, &face)
-    guard err == 0, let first = face else {
-      throw TextError.freeType(call: "FT_New_Face", code: Int32(err), path: spec.path)
-    }
-    guard let family = spec.family else { return first }
-    let count = Int(first.pointee.num_faces)
-    var seen: [String] = []
-    var candidate: FT_Face? = first
-    for index in 0..<count {
-      if index > 0 {
-        candidate = nil
-        err = FT_New_Face(library, spec.path, FT_Long(index), &candidate)
-        guard err == 0 else {
-          throw TextError.freeType(call: "FT_New_Face(\(index))", code: Int32(err), path: spec.path)
-        }
-      }
-      guard let c = candidate else { continue }
-      let name = c.pointee.family_name.map { String(cString: $0) } ?? ""
-      if name == family { return c }
-      seen.append(name)
-      FT_Done_Face(c)
-    }
-    throw TextError.familyNotFound(path: spec.path, family: family, available: seen)
-  }
 
   /// Line metrics and advance width of `text` at `size` pixels per em.
   public func measure(_ text: String, size: Int) -> TextMetrics {

@@ -150,7 +150,7 @@ public final class BertModel: Module {
       x = layer.attentionNorm.layerNorm(x + layer.attentionOut(a), eps: config.layerNormEps)
       var h = layer.intermediate(x)
       switch config.activation {
-      case .gelu: h = EncoderKernels.geluErf(h)
+      case .gelu: h = h.gelu()
       case .geluTanh: h = h.gelu(approximation: .tanh)
       case .relu: h = h.relu()
       }
