@@ -83,7 +83,7 @@ private func sampleMixture(_ sampler: any Sampler, schedule: NoiseSchedule, coun
 // DPM-Solver++ with 5 steps gives variance 2.27 (−18 %), DDIM/Euler with 20 steps −6 %.
 @Test func ddpm1000StepsRecoversGaussianMixture() throws {
   let schedule = try NoiseSchedule(.ho2020)
-  let sampler = try DDPMSampler(schedule: schedule, steps: 1000)
+  let sampler = DDPMSampler(grid: try DiscreteTimestepGrid(schedule: schedule, steps: 1000))
   let m = Mixture()
   let r = try sampleMixture(sampler, schedule: schedule, count: 4000)
   #expect(abs(r.mean - m.mean) < 0.1, "mean \(r.mean) vs \(m.mean)")
@@ -93,7 +93,8 @@ private func sampleMixture(_ sampler: any Sampler, schedule: NoiseSchedule, coun
 
 @Test func dpmSolverPlusPlus20StepsRecoversGaussianMixture() throws {
   let schedule = try NoiseSchedule(.ho2020)
-  let sampler = try DPMSolverMultistepSampler(schedule: schedule, steps: 20)
+  let sampler = try DPMSolverMultistepSampler(
+    grid: try VarianceExplodingGrid(schedule: schedule, steps: 20, placement: .dpmSolver))
   let m = Mixture()
   let r = try sampleMixture(sampler, schedule: schedule, count: 4000)
   #expect(abs(r.mean - m.mean) < 0.1, "mean \(r.mean) vs \(m.mean)")

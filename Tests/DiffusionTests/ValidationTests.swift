@@ -90,16 +90,19 @@ func stepCountsOutsideOneToTAreRejected(kind: SamplerKind) throws {
   }
   let s = try NoiseSchedule(.ho2020)
   #expect(throws: ScheduleError.invalidEta(-0.5)) {
-    try DDIMSampler(schedule: s, steps: 10, eta: -0.5)
+    try DDIMSampler(grid: try DiscreteTimestepGrid(schedule: s, steps: 10), eta: -0.5)
   }
   // leading spacing with an offset that walks off the grid.
-  #expect(throws: ScheduleError.self) { try DDPMSampler(schedule: s, steps: 1000, stepsOffset: 1) }
+  #expect(throws: ScheduleError.self) {
+    try DiscreteTimestepGrid(schedule: s, steps: 1000, stepsOffset: 1)
+  }
 }
 
 @Test func trajectoryReportsEveryStepAndCanAbort() throws {
   struct Stop: Error {}
   let s = try NoiseSchedule(.ho2020)
-  let sampler = try EulerSampler(schedule: s, steps: 8)
+  let sampler = EulerSampler(
+    grid: try VarianceExplodingGrid(schedule: s, steps: 8, placement: .euler))
   let denoiser = Denoiser { x, _ in Tensor(shape: x.shape, scalars: x.scalars.map { 0.5 * $0 }) }
   var rng = TestNormals(state: 1)
   var seen: [TrajectoryStep] = []

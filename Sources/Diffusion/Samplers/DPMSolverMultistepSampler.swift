@@ -16,7 +16,7 @@ import Tensors
 /// always first order — so `lower_order_final`, which only lowers the last step and, for third
 /// order, the second-to-last, changes nothing at orders 1–2; the flag is kept for configs). Third order, "dpmsolver" (noise-prediction) variants, λ clipping and
 /// Lu/exponential/beta sigmas are not implemented.
-public struct DPMSolverMultistepSampler: Sampler {
+public struct DPMSolverMultistepSampler: SigmaGridSampler {
   public enum Variant: String, Sendable, Codable {
     /// DPM-Solver++ (diffusers "dpmsolver++").
     case ode
@@ -25,63 +25,44 @@ public struct DPMSolverMultistepSampler: Sampler {
   }
   public enum SolverType: String, Sendable, Codable { case midpoint, heun }
 
-  public let schedule: NoiseSchedule
+  public let grid: VarianceExplodingGrid
   public let variant: Variant
   public let solverOrder: Int
   public let solverType: SolverType
   public let lowerOrderFinal: Bool
-  let grid: SigmaGrid
 
-  public var stepCount: Int { grid.timesteps.count }
-  public var timesteps: [Float] { grid.timesteps.map(Float.init) }
-  /// σ_0…σ_n (variance-exploding, σ_n = 0).
-  public var sigmas: [Double] { grid.sigmas }
   public var initNoiseSigma: Double { 1 }
 
   public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated, variant: Variant = .ode,
-    solverOrder: Int = 2, solverType: SolverType = .midpoint, lowerOrderFinal: Bool = true
+    grid: VarianceExplodingGrid, variant: Variant = .ode, solverOrder: Int = 2,
+    solverType: SolverType = .midpoint, lowerOrderFinal: Bool = true
   ) throws(ScheduleError) {
     guard solverOrder == 1 || solverOrder == 2 else {
       throw .unsupported("solver_order \(solverOrder) (1 or 2 are implemented)")
     }
-    grid = try SigmaGrid.dpmSolver(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing)
-    self.schedule = schedule
+    self.grid = grid
     self.variant = variant
     self.solverOrder = solverOrder
     self.solverType = solverType
     self.lowerOrderFinal = lowerOrderFinal
   }
 
-  /// (α, σ, λ) of a variance-exploding level s: α = 1/√(s² + 1), σ = s·α.
-  static func vp(_ s: Double) -> (alpha: Double, sigma: Double, lambda: Double) {
-    let a = 1 / (s * s + 1).squareRoot()
-    let sg = s * a
-    return (a, sg, log(a) - log(sg))
-  }
-
   /// r = h_prev/h for the second-order correction, or nil (stay first order) when a repeated
   /// grid point makes it 0 or infinite — at step counts near T, where rounding duplicates
   /// timesteps, diffusers produces NaN there.
   private func ratio(_ i: Int, _ h: Double, _ lambda0: Double) -> Double? {
-    let r = (lambda0 - Self.vp(grid.sigmas[i - 1]).lambda) / h
+    let r = (lambda0 - grid.variancePreserving(i - 1).lambda) / h
     return r.isFinite && r > 0 ? r : nil
   }
 
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
-    var x = xT
     var previousX0: Tensor? = nil
     let n = stepCount
-    for i in 0..<n {
-      let s0 = Self.vp(grid.sigmas[i])
-      let tgt = Self.vp(grid.sigmas[i + 1])
-      let d = try denoiser(
-        x, timestep: Float(grid.timesteps[i]), alpha: s0.alpha, sigma: s0.sigma)
+    return try walkVariancePreserving(from: xT, denoiser: denoiser, onStep: onStep) { x, i, d in
+      let s0 = grid.variancePreserving(i)
+      let tgt = grid.variancePreserving(i + 1)
       let z = variant == .sde ? noise.next(shape: x.shape) : nil
       let lastStep = i == n - 1  // final σ is 0: always first order
       let h = tgt.lambda - s0.lambda
@@ -104,13 +85,8 @@ public struct DPMSolverMultistepSampler: Sampler {
           terms += [(cd1 / r, d.x0), (-cd1 / r, m1)]
         }
       }
-      x = Elementwise.combine(terms)
       previousX0 = d.x0
-      try onStep?(
-        TrajectoryStep(
-          index: i, timestep: Float(grid.timesteps[i]), sample: x, predictedOriginal: d.x0,
-          sampleScale: 1))
+      return Elementwise.combine(terms)
     }
-    return x
   }
 }

@@ -27,41 +27,39 @@ public struct SamplerSettings: Sendable, Equatable {
     self.spacing = spacing ?? ((kind == .ddpm || kind == .ddim) ? .leading : .linspace)
   }
 
-  /// The sampler for `steps` steps (1…T).
+  /// The sampler for `steps` steps (1…T): the grid its diffusers scheduler would use, with its
+  /// update rule.
   public func makeSampler(steps: Int) throws(ScheduleError) -> any Sampler {
+    if kind == .eulerAncestral, sigmaSpacing != .interpolated {
+      throw .unsupported("Karras sigmas with Euler ancestral (diffusers has none)")
+    }
+    let placement: VarianceExplodingGrid.Placement
     switch kind {
-    case .ddpm:
-      return try DDPMSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        variance: ddpmVariance)
-    case .ddim:
-      return try DDIMSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset, eta: eta,
-        finalAlphaIsOne: finalAlphaIsOne)
+    case .ddpm, .ddim:
+      let grid = try DiscreteTimestepGrid(
+        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset)
+      return kind == .ddpm
+        ? DDPMSampler(grid: grid, variance: ddpmVariance)
+        : try DDIMSampler(grid: grid, eta: eta, finalAlphaIsOne: finalAlphaIsOne)
+    case .dpmSolverMultistep: placement = .dpmSolver
+    case .uniPC: placement = .uniPC
+    case .euler, .eulerAncestral, .heun: placement = .euler
+    }
+    let grid = try VarianceExplodingGrid(
+      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
+      sigmaSpacing: sigmaSpacing, placement: placement)
+    switch kind {
     case .dpmSolverMultistep:
       return try DPMSolverMultistepSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        sigmaSpacing: sigmaSpacing, variant: dpmVariant, solverOrder: solverOrder,
-        solverType: solverType, lowerOrderFinal: lowerOrderFinal)
-    case .euler:
-      return try EulerSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        sigmaSpacing: sigmaSpacing)
-    case .eulerAncestral:
-      guard sigmaSpacing == .interpolated else {
-        throw .unsupported("Karras sigmas with Euler ancestral (diffusers has none)")
-      }
-      return try EulerAncestralSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset)
-    case .heun:
-      return try HeunSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        sigmaSpacing: sigmaSpacing)
+        grid: grid, variant: dpmVariant, solverOrder: solverOrder, solverType: solverType,
+        lowerOrderFinal: lowerOrderFinal)
     case .uniPC:
       return try UniPCSampler(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        sigmaSpacing: sigmaSpacing, variant: uniPCVariant, solverOrder: solverOrder,
+        grid: grid, variant: uniPCVariant, solverOrder: solverOrder,
         lowerOrderFinal: lowerOrderFinal)
+    case .euler: return EulerSampler(grid: grid)
+    case .eulerAncestral: return EulerAncestralSampler(grid: grid)
+    default: return HeunSampler(grid: grid)
     }
   }
 

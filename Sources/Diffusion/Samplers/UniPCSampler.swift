@@ -13,32 +13,24 @@ import Tensors
 ///
 /// Matches diffusers `UniPCMultistepScheduler` (`predict_x0` true, `solver_order` ≤ 2,
 /// `lower_order_final`, empty `disable_corrector`, no `solver_p`, `final_sigmas_type` "zero").
-public struct UniPCSampler: Sampler {
+public struct UniPCSampler: SigmaGridSampler {
   public enum Variant: String, Sendable, Codable { case bh1, bh2 }
 
-  public let schedule: NoiseSchedule
+  public let grid: VarianceExplodingGrid
   public let variant: Variant
   public let solverOrder: Int
   public let lowerOrderFinal: Bool
-  let grid: SigmaGrid
 
-  public var stepCount: Int { grid.timesteps.count }
-  public var timesteps: [Float] { grid.timesteps.map(Float.init) }
-  public var sigmas: [Double] { grid.sigmas }
   public var initNoiseSigma: Double { 1 }
 
   public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated, variant: Variant = .bh2,
-    solverOrder: Int = 2, lowerOrderFinal: Bool = true
+    grid: VarianceExplodingGrid, variant: Variant = .bh2, solverOrder: Int = 2,
+    lowerOrderFinal: Bool = true
   ) throws(ScheduleError) {
     guard solverOrder == 1 || solverOrder == 2 else {
       throw .unsupported("UniPC solver_order \(solverOrder) (1 or 2 are implemented)")
     }
-    grid = try SigmaGrid.dpmSolver(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing, unipc: true)
-    self.schedule = schedule
+    self.grid = grid
     self.variant = variant
     self.solverOrder = solverOrder
     self.lowerOrderFinal = lowerOrderFinal
@@ -48,8 +40,8 @@ public struct UniPCSampler: Sampler {
   private func coefficients(from s: Int, to t: Int) -> (
     ratioS: Double, alphaT: Double, phi1: Double, bh: Double, h: Double, lambdaS: Double
   ) {
-    let a = DPMSolverMultistepSampler.vp(grid.sigmas[s])
-    let b = DPMSolverMultistepSampler.vp(grid.sigmas[t])
+    let a = grid.variancePreserving(s)
+    let b = grid.variancePreserving(t)
     let h = b.lambda - a.lambda
     let hh = -h
     let phi1 = expm1(hh)
@@ -57,19 +49,17 @@ public struct UniPCSampler: Sampler {
     return (b.sigma / a.sigma, b.alpha, phi1, bh, h, a.lambda)
   }
 
-  private func lambda(_ i: Int) -> Double { DPMSolverMultistepSampler.vp(grid.sigmas[i]).lambda }
+  private func lambda(_ i: Int) -> Double { grid.variancePreserving(i).lambda }
 
   public func sample<N: NoiseSource>(
     from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
-    var x = xT
     var outputs: [Tensor] = []  // x̂0 history, newest last
     var lastSample: Tensor? = nil
     var lastOrder = 1
     let n = stepCount
-    for i in 0..<n {
-      let s = DPMSolverMultistepSampler.vp(grid.sigmas[i])
-      let d = try denoiser(x, timestep: Float(grid.timesteps[i]), alpha: s.alpha, sigma: s.sigma)
+    return try walkVariancePreserving(from: xT, denoiser: denoiser, onStep: onStep) { x, i, d in
+      var x = x
       if i > 0, let xs = lastSample {
         x = corrector(xs, mT: d.x0, history: outputs, step: i, order: lastOrder) ?? x
       }
@@ -79,13 +69,8 @@ public struct UniPCSampler: Sampler {
       order = min(order, min(i, solverOrder) + 1)
       lastOrder = order
       lastSample = x
-      x = predictor(x, history: outputs, step: i, order: order)
-      try onStep?(
-        TrajectoryStep(
-          index: i, timestep: Float(grid.timesteps[i]), sample: x, predictedOriginal: d.x0,
-          sampleScale: 1))
+      return predictor(x, history: outputs, step: i, order: order)
     }
-    return x
   }
 
   /// UniP from grid index i to i + 1; `history.last` is x̂0 at i.

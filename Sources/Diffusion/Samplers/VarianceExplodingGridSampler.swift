@@ -1,54 +1,62 @@
 import Tensors
 
-/// The Euler family (Euler, Euler ancestral, Heun) as a grid × an update rule: every member steps
-/// along the same variance-exploding grid, built the way diffusers' Euler-family schedulers build
-/// it (`SigmaGrid.euler`), and differs only in what it does at a step (`sample`). A conforming
-/// type stores the grid and gets the public initialiser and the grid's read-outs from here.
-public protocol VarianceExplodingGridSampler: Sampler {
+/// A sampler on a `VarianceExplodingGrid` (the Euler family, DPM-Solver++, UniPC): the grid is a
+/// value passed in, and the sampler adds its update rule, as in k-diffusion.
+public protocol SigmaGridSampler: Sampler {
   var grid: VarianceExplodingGrid { get }
-  init(grid: VarianceExplodingGrid)
 }
 
-/// The grid of an Euler-family sampler: the training schedule it was built from, the timestep
-/// spacing, and t_0…t_{n−1} with σ_0…σ_{n−1}, σ_n = 0.
-public struct VarianceExplodingGrid: Sendable {
-  public let schedule: NoiseSchedule
-  public let spacing: TimestepSpacing
-  let steps: SigmaGrid
-
-  init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing, stepsOffset: Int,
-    sigmaSpacing: SigmaSpacing
-  ) throws(ScheduleError) {
-    self.steps = try SigmaGrid.euler(
-      schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-      sigmaSpacing: sigmaSpacing)
-    self.schedule = schedule
-    self.spacing = spacing
-  }
-
-  /// σ_i.
-  subscript(sigma i: Int) -> Double { steps.sigmas[i] }
-  /// t_i as the model receives it.
-  subscript(timestep i: Int) -> Float { Float(steps.timesteps[i]) }
-}
-
-extension VarianceExplodingGridSampler {
-  public init(
-    schedule: NoiseSchedule, steps: Int, spacing: TimestepSpacing = .linspace,
-    stepsOffset: Int = 0, sigmaSpacing: SigmaSpacing = .interpolated
-  ) throws(ScheduleError) {
-    self.init(
-      grid: try VarianceExplodingGrid(
-        schedule: schedule, steps: steps, spacing: spacing, stepsOffset: stepsOffset,
-        sigmaSpacing: sigmaSpacing))
-  }
-
+extension SigmaGridSampler {
   public var schedule: NoiseSchedule { grid.schedule }
   public var spacing: TimestepSpacing { grid.spacing }
   public var stepCount: Int { grid.steps.timesteps.count }
   public var timesteps: [Float] { grid.steps.timesteps.map(Float.init) }
   /// σ_0…σ_n (σ_n = 0).
   public var sigmas: [Double] { grid.steps.sigmas }
+
+  /// Runs the grid in variance-preserving form (DPM-Solver++, UniPC): at each step the model's
+  /// prediction at x_i with (α_i, σ_i) = `grid.variancePreserving(i)` goes to `rule`, which
+  /// returns the next x.
+  func walkVariancePreserving(
+    from xT: Tensor, denoiser: Denoiser, onStep: TrajectoryCallback?,
+    _ rule: (_ x: Tensor, _ i: Int, _ d: Denoised) throws -> Tensor
+  ) throws -> Tensor {
+    try walk(from: xT, onStep: onStep) { x, i in
+      let vp = grid.variancePreserving(i)
+      let d = try denoiser(x, timestep: grid[timestep: i], alpha: vp.alpha, sigma: vp.sigma)
+      return (try rule(x, i, d), d.x0)
+    }
+  }
+}
+
+/// The update rule of an Euler-family sampler: from x at grid index i, given the model's prediction
+/// there, the x at i + 1 (a second model call, as Heun makes, goes through `denoiser`).
+public protocol VarianceExplodingStep: Sendable {
+  static func step<N: NoiseSource>(
+    _ x: Tensor, at i: Int, on grid: VarianceExplodingGrid, _ d: Denoised, denoiser: Denoiser,
+    noise: inout N
+  ) throws -> Tensor
+}
+
+/// The Euler family (Euler, Euler ancestral, Heun) as a grid × an update rule: every member walks
+/// a grid built the way diffusers' Euler-family schedulers build it, in variance-exploding form
+/// (model input scaled by 1/√(σ² + 1)), and differs only in `Step`.
+public struct VarianceExplodingGridSampler<Step: VarianceExplodingStep>: SigmaGridSampler {
+  public let grid: VarianceExplodingGrid
+
+  public init(grid: VarianceExplodingGrid) { self.grid = grid }
+
   public var initNoiseSigma: Double { grid.steps.eulerInitNoiseSigma(spacing: spacing) }
+
+  public func sample<N: NoiseSource>(
+    from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
+  ) throws -> Tensor {
+    try walk(
+      from: xT, onStep: onStep,
+      sampleScale: { 1 / (grid[sigma: $0 + 1] * grid[sigma: $0 + 1] + 1).squareRoot() }
+    ) { x, i in
+      let d = try denoiser.varianceExploding(x, timestep: grid[timestep: i], sigma: grid[sigma: i])
+      return (try Step.step(x, at: i, on: grid, d, denoiser: denoiser, noise: &noise), d.x0)
+    }
+  }
 }
