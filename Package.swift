@@ -37,6 +37,8 @@ let package = Package(
     // The file formats the engine reads and writes: safetensors (strict header parser), atomic
     // files, half-precision conversions. Parsers of files users hand us: built with checks.
     .target(name: "TensorFiles", swiftSettings: checkedFlags),
+    // How long jobs report progress and are asked to stop: one shape for every library.
+    .target(name: "JobControl", swiftSettings: checkedFlags),
     // The engine: tensors, autodiff, kernels, RNG. Knows nothing of diffusion.
     .target(
       name: "Tensors",
@@ -48,29 +50,37 @@ let package = Package(
     .target(name: "NN", dependencies: ["Tensors"], swiftSettings: engineFlags),
     .target(name: "Imaging", dependencies: ["CZlib", "CFreeType"], swiftSettings: checkedFlags),
     .target(
-      name: "GlyphData", dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2"],
+      name: "GlyphData",
+      dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2", "JobControl"],
       swiftSettings: checkedFlags),
-    .target(name: "TextEncoding", dependencies: ["NN", "Tensors"], swiftSettings: checkedFlags),
     .target(
-      name: "Diffusion", dependencies: ["NN", "Tensors", "TextEncoding", "GlyphData"],
+      name: "TextEncoding", dependencies: ["NN", "Tensors", "JobControl"],
+      swiftSettings: checkedFlags),
+    .target(
+      name: "Diffusion",
+      dependencies: ["NN", "Tensors", "TextEncoding", "GlyphData", "JobControl"],
       swiftSettings: checkedFlags),
     // The article's figures (`glyffuser explain`) and the UMAP they need.
     .target(
       name: "Explain",
-      dependencies: ["Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding"],
+      dependencies: [
+        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "JobControl",
+      ],
       swiftSettings: checkedFlags),
     // The quality measure (`glyffuser judge`, `glyffuser eval`): the glyph judge, FD, KID,
     // precision/recall, novelty. Optimised in debug builds too: its scalar loops (Jacobi
     // rotations, augmentation, neighbour search) are what its tests spend their time in.
     .target(
       name: "Evaluation",
-      dependencies: ["Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding"],
+      dependencies: [
+        "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "JobControl",
+      ],
       swiftSettings: optimisedDebugFlags),
     .executableTarget(
       name: "GlyffuserCLI",
       dependencies: [
         "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "Explain",
-        "Evaluation",
+        "Evaluation", "JobControl",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: checkedFlags),
@@ -87,11 +97,11 @@ let package = Package(
       name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors"],
+      name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors", "JobControl"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "EvaluationTests",
-      dependencies: ["Evaluation", "GlyphData", "Diffusion", "Tensors", "NN"]),
+      dependencies: ["Evaluation", "GlyphData", "Diffusion", "Tensors", "NN", "JobControl"]),
     .testTarget(
       name: "ExplainTests",
       dependencies: ["Explain", "Imaging", "GlyphData", "Diffusion", "Tensors"]),

@@ -1,6 +1,7 @@
 import Diffusion
 import Foundation
 import GlyphData
+import JobControl
 import Tensors
 import TextEncoding
 
@@ -100,13 +101,6 @@ public struct EvalGlyphs: Sendable {
   public var trainingCodepoints: [UInt32]
 }
 
-/// Progress of an evaluation, for a progress bar.
-public struct EvalProgress: Sendable {
-  public var phase: String
-  public var done: Int
-  public var total: Int
-}
-
 /// `glyffuser eval`: draws glyphs for held-out definitions with a model and measures them with
 /// the judge. See `EvalReport` for the metrics; every random choice comes from `seed` (sample i
 /// of a set uses seed + offset + i as `glyffuser generate` does), and every computation is
@@ -118,11 +112,12 @@ public struct GlyphEvaluation {
   public let options: EvalOptions
   public var modelURL: URL
   public var judgeURL: URL
-  public var progress: (EvalProgress) -> Void = { _ in }
+  /// Hears of each batch drawn (stage: the sample set, "held-out", "unconditional", …).
+  public var progress: ProgressHandler = { _ in }
   /// The judge's reading of the training glyphs: the same for every run of this evaluation
   /// (training's `--eval-every` runs it many times), so computed once.
   private let trainingReadout = ReadoutCache()
-  public var shouldStop: () -> Bool = { false }
+  public var shouldStop: StopRequest = { false }
 
   /// Seed offsets of the three sample sets, so they never share noise.
   static let unconditionalSeedOffset: UInt64 = 1_000_000
@@ -204,7 +199,7 @@ public struct GlyphEvaluation {
         seed: seedBase &+ UInt64(start))
       out += GlyphPixels.bytes(x)
       start += chunk.count
-      progress(EvalProgress(phase: phase, done: start, total: prompts.count))
+      progress(JobProgress(stage: phase, done: start, total: prompts.count))
     }
     return out
   }

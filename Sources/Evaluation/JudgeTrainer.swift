@@ -1,5 +1,6 @@
 import Foundation
 import GlyphData
+import JobControl
 import NN
 import Tensors
 
@@ -24,16 +25,6 @@ public struct JudgeTrainingOptions: Sendable {
   public var augmentation = JudgeAugmentation()
 
   public init() {}
-}
-
-/// A report every few seconds and at the end.
-public struct JudgeTrainingProgress: Sendable {
-  public var step: Int
-  public var totalSteps: Int
-  public var loss: Float
-  public var trainTop1: Float
-  public var lr: Float
-  public var seconds: Double
 }
 
 /// Trains a `GlyphJudge` on the training split of a labelled data set: AdamW with linear warm-up
@@ -90,7 +81,7 @@ public final class JudgeTrainer {
 
   /// Trains and returns the judge (also in `judge`). `shouldStop` is polled between steps.
   public func train(
-    progress: (JudgeTrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    progress: ProgressHandler = { _ in }, shouldStop: StopRequest = { false }
   ) throws -> GlyphJudge {
     let o = options
     let s = o.config.imageSize
@@ -154,10 +145,17 @@ public final class JudgeTrainer {
       let now = Date()
       if now.timeIntervalSince(lastReport) >= 2 || step == totalSteps || shouldStop() {
         lastReport = now
+        let seconds = now.timeIntervalSince(start)
         progress(
-          JudgeTrainingProgress(
-            step: step, totalSteps: totalSteps, loss: lossValue, trainTop1: top1, lr: lr,
-            seconds: now.timeIntervalSince(start)))
+          JobProgress(
+            stage: "judge", done: step, total: totalSteps,
+            detail: String(
+              format: "step %d/%d | loss %.3f | batch top-1 %.2f | lr %.2e | %.0f s", step,
+              totalSteps, lossValue, top1, lr, seconds),
+            values: [
+              "loss": Double(lossValue), "train_top1": Double(top1), "lr": Double(lr),
+              "seconds": seconds,
+            ]))
       }
       if shouldStop() { break }
     }

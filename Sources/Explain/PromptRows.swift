@@ -1,6 +1,7 @@
 import Diffusion
 import Foundation
 import Imaging
+import JobControl
 
 /// The glyphs drawn for a list of prompts (`glyffuser generate`, `glyffuser compare`): `count`
 /// per prompt, image i of prompt p from seed `seed + p·count + i` — so a glyph depends neither on
@@ -12,8 +13,9 @@ public struct PromptRows {
   public var steps: Int
   public var guidance: Float
   public var seed: UInt64
-  /// Called after each batch with the prompt and the glyphs drawn for it so far.
-  public var progress: (_ prompt: String, _ done: Int, _ count: Int) -> Void = { _, _, _ in }
+  /// Hears of each batch: stage "generate", the glyphs drawn so far for the prompt, which is
+  /// the `detail`.
+  public var progress: ProgressHandler = { _ in }
 
   public init(
     generator: GlyphGenerator, count: Int, batch: Int, steps: Int, guidance: Float, seed: UInt64
@@ -47,7 +49,7 @@ public struct PromptRows {
           onStep: p == 0 && start == 0 ? recorder?.record : nil)
         images += GlyphImages.rasters(x)
         start += n
-        progress(prompt, start, count)
+        progress(JobProgress(stage: "generate", done: start, total: count, detail: prompt))
       }
       rows.append(images)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GlyphData
 import Imaging
+import JobControl
 
 struct DatasetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -73,14 +74,13 @@ struct DatasetBuildCommand: ParsableCommand {
     options.limit = limit
     options.threads = threads
     let interrupt = InterruptFlag()
-    options.isCancelled = { interrupt.isSet }
+    options.shouldStop = { interrupt.isSet }
     let bar = quiet ? nil : ProgressBar(label: "rendering")
-    let progress: (@Sendable (Int, Int) -> Void)? =
-      if let bar { { done, total in bar.update(done, total) } } else { nil }
     let start = Date()
     let report: DatasetBuildReport
     do {
-      report = try DatasetBuilder.build(options, to: URL(fileURLWithPath: out), progress: progress)
+      report = try DatasetBuilder.build(
+        options, to: URL(fileURLWithPath: out), progress: bar?.handler)
     } catch let error as GlyphDataError {
       bar?.finish()
       throw CLIError("dataset build failed: \(error)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobControl
 import TextEncoding
 
 /// `glyffuser encode --dataset DIR`: encodes every caption once into the data set's caption
@@ -34,8 +35,7 @@ struct EncodeCommand: AsyncParsableCommand {
     let bar = ProgressBar(label: "encode")
     let outcome = try CaptionCacheService.openOrBuild(
       dataset: dir, captions: captions, encoder: encoder, encoderName: encoder.name, force: force,
-      batchSize: batch, halfPrecision: !fullPrecision
-    ) { done, total in bar.update(done, total) }
+      batchSize: batch, halfPrecision: !fullPrecision, progress: bar.handler)
     let url = outcome.cache.url
     guard let summary = outcome.built else {
       print("\(url.path): up to date (\(outcome.cache.count) captions, \(encoder.identity))")

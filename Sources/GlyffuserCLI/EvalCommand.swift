@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import GlyphData
 import Imaging
+import JobControl
 import Tensors
 
 /// `glyffuser eval`: how good a model is, as numbers (see `EvalReport`).
@@ -64,9 +65,7 @@ struct EvalCommand: ParsableCommand {
       encoder: encoder)
     let interrupt = InterruptFlag()
     evaluation.shouldStop = { interrupt.isSet }
-    evaluation.progress = { p in
-      FileHandle.standardError.write(Data("\r\(p.phase): \(p.done)/\(p.total)\u{1B}[K".utf8))
-    }
+    evaluation.progress = ProgressLine.handler()
     let (report, details, glyphs) = try evaluation.run()
     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     if let out {

@@ -44,14 +44,7 @@ struct JudgeTrainCommand: ParsableCommand {
     let interrupt = InterruptFlag()
     let start = Date()
     _ = try trainer.train(
-      progress: { p in
-        FileHandle.standardError.write(
-          Data(
-            String(
-              format: "\rstep %d/%d | loss %.3f | batch top-1 %.2f | lr %.2e | %.0f s\u{1B}[K",
-              p.step, p.totalSteps, p.loss, p.trainTop1, p.lr, p.seconds
-            ).utf8))
-      }, shouldStop: { interrupt.isSet })
+      progress: ProgressLine.handler(), shouldStop: { interrupt.isSet })
     FileHandle.standardError.write(Data("\n".utf8))
     let seconds = Date().timeIntervalSince(start)
     let outURL = URL(fileURLWithPath: out)

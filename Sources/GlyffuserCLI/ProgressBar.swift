@@ -1,4 +1,18 @@
 import Foundation
+import JobControl
+
+/// How the CLI shows a library's `JobProgress` when a bar does not fit: the report's detail
+/// (or "stage: done/total"), redrawn in place on stderr; with `endLine`, a finished report ends
+/// its line so the next one starts below it.
+enum ProgressLine {
+  static func handler(endLine: Bool = false) -> ProgressHandler {
+    { p in
+      let text = p.detail.isEmpty ? "\(p.stage): \(p.done)/\(p.total)" : p.detail
+      let finished = endLine && p.total > 0 && p.done >= p.total
+      FileHandle.standardError.write(Data("\r\(text)\u{1B}[K\(finished ? "\n" : "")".utf8))
+    }
+  }
+}
 
 /// A one-line progress bar on stderr, redrawn at most ~10 times a second.
 final class ProgressBar: @unchecked Sendable {
@@ -28,6 +42,9 @@ final class ProgressBar: @unchecked Sendable {
       drawn = true
     }
   }
+
+  /// The bar as the libraries' progress callback.
+  var handler: ProgressHandler { { [self] in update($0.done, $0.total) } }
 
   func finish() {
     lock.withLock { if drawn { FileHandle.standardError.write(Data("\n".utf8)) } }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Explain
 import Foundation
 import Imaging
+import JobControl
 
 extension PromptRows {
   /// Rows drawn the way the CLI shows them: a warning for each prompt the encoder cuts, and a
@@ -13,9 +14,10 @@ extension PromptRows {
       warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
     }
     var drawing = self
-    drawing.progress = { prompt, done, count in
+    drawing.progress = { p in
+      let finished = p.done >= p.total
       FileHandle.standardError.write(
-        Data("\r\(prompt): \(done)/\(count)\(done == count ? "\n" : "")".utf8))
+        Data("\r\(p.detail): \(p.done)/\(p.total)\(finished ? "\n" : "")".utf8))
     }
     return try drawing.draw(prompts, recorder: recorder)
   }

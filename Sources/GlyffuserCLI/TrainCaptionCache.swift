@@ -1,5 +1,6 @@
 import Diffusion
 import Foundation
+import JobControl
 import Tensors
 import TextEncoding
 
@@ -13,8 +14,8 @@ extension TrainCommand {
     let outcome: CaptionCacheService.Outcome
     do {
       outcome = try CaptionCacheService.openOrBuild(
-        dataset: dir, captions: captions, encoder: encoder, encoderName: encoderOptions.encoder
-      ) { done, total in bar.update(done, total) }
+        dataset: dir, captions: captions, encoder: encoder, encoderName: encoderOptions.encoder,
+        progress: bar.handler)
     } catch { throw CLIError("\(error)") }
     if outcome.built != nil {
       bar.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import JobControl
 import Tensors
 
 /// Settings of one data-set build.
@@ -22,7 +23,7 @@ public struct DatasetBuildOptions: Sendable {
   public var pngLevel: Int32 = 1
   /// Polled while rendering; returning true stops the build (`GlyphDataError.cancelled`),
   /// removing its temporary directory. The CLI sets it from SIGINT/SIGTERM.
-  public var isCancelled: (@Sendable () -> Bool)?
+  public var shouldStop: StopRequest?
   /// Testing hook: fail after this many glyphs, as an interrupted build would.
   var failAfter: Int?
 
@@ -57,7 +58,7 @@ public enum DatasetBuilder {
 
   public static func build(
     _ options: DatasetBuildOptions, to target: URL,
-    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    progress: ProgressHandler? = nil
   ) throws -> DatasetBuildReport {
     guard options.size >= 16 else {
       throw GlyphDataError.invalidOption("--size must be at least 16, got \(options.size)")
@@ -118,7 +119,7 @@ public enum DatasetBuilder {
       let pool = GlyphRenderPool(
         font: font, size: options.size, margin: options.resolvedMargin,
         centering: options.centering, threads: options.threads, pngLevel: options.pngLevel,
-        isCancelled: options.isCancelled, failAfter: options.failAfter)
+        shouldStop: options.shouldStop, failAfter: options.failAfter)
       let (images, outcomes) = try pool.run(
         codepoints: candidates.map(\.0), directory: temp, progress: progress)
       lap("render + PNG")

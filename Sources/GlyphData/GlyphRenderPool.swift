@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Imaging
+import JobControl
 
 #if canImport(Glibc)
   import Glibc
@@ -50,7 +51,7 @@ struct GlyphRenderPool {
   let centering: GlyphCentering
   let threads: Int
   let pngLevel: Int32
-  var isCancelled: (@Sendable () -> Bool)?
+  var shouldStop: StopRequest?
   /// Testing hook: throw after this many glyphs, as an interrupted build would stop.
   var failAfter: Int?
 
@@ -58,7 +59,7 @@ struct GlyphRenderPool {
   /// outcome. Throws the first error any worker met.
   func run(
     codepoints: [UInt32], directory: URL,
-    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    progress: ProgressHandler?
   ) throws -> (images: [UInt8], outcomes: [RenderOutcome]) {
     let n = codepoints.count
     let pixels = size * size
@@ -83,7 +84,7 @@ struct GlyphRenderPool {
 
   private func renderAll(
     _ codepoints: [UInt32], into buffer: UnsafeMutableBufferPointer<UInt8>, directory: URL,
-    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    progress: ProgressHandler?
   ) throws -> [RenderOutcome] {
     let n = codepoints.count
     let pixels = size * size
@@ -113,11 +114,11 @@ struct GlyphRenderPool {
           if sinceReport == 32 || i + workers >= n {
             let total = shared.advance(sinceReport)
             sinceReport = 0
-            if config.isCancelled?() == true { throw GlyphDataError.cancelled }
+            if config.shouldStop?() == true { throw GlyphDataError.cancelled }
             if let failAfter = config.failAfter, total >= failAfter {
               throw GlyphDataError.writeFailed(path: directory.path, reason: "interrupted (test)")
             }
-            progress?(total, n)
+            progress?(JobProgress(stage: "render", done: total, total: n))
           }
           i += workers
         }

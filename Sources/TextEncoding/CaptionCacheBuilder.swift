@@ -1,4 +1,5 @@
 import Foundation
+import JobControl
 import Tensors
 
 /// Writes a caption cache: every distinct caption (and the empty prompt) encoded once, in
@@ -23,11 +24,11 @@ public enum CaptionCacheBuilder {
     public var seconds: Double
   }
 
-  /// Encodes `captions` with `encoder` into `url`. `progress(done, total)` is called after each
-  /// batch (done counts distinct entries).
+  /// Encodes `captions` with `encoder` into `url`. `progress` hears of each batch (stage
+  /// "encode"; done counts distinct entries).
   public static func build(
     captions: [String], encoder: TextEncoder, to url: URL, batchSize: Int = 64,
-    halfPrecision: Bool = true, progress: (Int, Int) -> Void = { _, _ in }
+    halfPrecision: Bool = true, progress: ProgressHandler? = nil
   ) throws -> Summary {
     let clock = ContinuousClock.now
     var entryOf: [String: Int] = [:]
@@ -62,7 +63,7 @@ public enum CaptionCacheBuilder {
         }
       }
       done += batch.count
-      progress(done, texts.count)
+      progress?(JobProgress(stage: "encode", done: done, total: texts.count))
     }
     var offsets = [Int64(0)]
     var flat: [Float] = []

@@ -1,4 +1,5 @@
 import Foundation
+import JobControl
 
 /// The caption cache of a data set, opened when it is fresh and (re)built when it is not: the one
 /// freshness rule that `encode`, `embed` and `train` share.
@@ -28,7 +29,7 @@ public enum CaptionCacheService {
   public static func openOrBuild(
     dataset: URL, captions: [String], encoder: TextEncoder?, encoderName: String,
     force: Bool = false, batchSize: Int = 64, halfPrecision: Bool = true,
-    progress: (Int, Int) -> Void = { _, _ in }
+    progress: ProgressHandler? = nil
   ) throws -> Outcome {
     let url = CaptionCache.location(dataset: dataset, encoderName: encoder?.name ?? encoderName)
     if !force, let cache = try? CaptionCache(contentsOf: url),

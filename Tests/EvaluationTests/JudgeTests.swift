@@ -1,5 +1,6 @@
 import Foundation
 import GlyphData
+import JobControl
 import Tensors
 import Testing
 
@@ -16,9 +17,9 @@ private func trainSmallJudge(steps: Int, seed: UInt64 = 0) throws -> (
   options.warmupSteps = 10
   options.seed = seed
   let trainer = try JudgeTrainer(dataset: data, options: options)
-  var losses: [Float] = []
-  _ = try trainer.train(progress: { losses.append($0.loss) })
-  return (trainer, data, losses)
+  let progress = ProgressRecorder()
+  _ = try trainer.train(progress: progress.handler)
+  return (trainer, data, progress.reports.map { Float($0.values["loss"]!) })
 }
 
 @Test func judgeTrainingReducesItsLossAndBeatsChance() throws {

@@ -1,8 +1,8 @@
 import Foundation
-@testable import Imaging
 import Testing
 
 @testable import GlyphData
+@testable import Imaging
 
 private func sampleOptions(size: Int = 32) -> DatasetBuildOptions {
   var options = DatasetBuildOptions()
@@ -142,7 +142,7 @@ struct DatasetBuilderTests {
     #expect(throws: GlyphDataError.self) { try DatasetBuilder.build(interrupted, to: out) }
 
     var cancelled = sampleOptions()
-    cancelled.isCancelled = { true }
+    cancelled.shouldStop = { true }
     #expect(throws: GlyphDataError.cancelled) { try DatasetBuilder.build(cancelled, to: out) }
 
     #expect(try snapshot(out) == before)

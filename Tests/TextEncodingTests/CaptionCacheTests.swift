@@ -1,4 +1,5 @@
 import Foundation
+import JobControl
 import Tensors
 import Testing
 
@@ -32,11 +33,11 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let encoder = try TextEncoder(folder: fixture("tiny-bert"), name: "tiny-bert", maxLength: 16)
     let url = CaptionCache.location(dataset: dir, encoderName: encoder.name)
-    var calls = 0
+    let progress = ProgressRecorder()
     let summary = try CaptionCacheBuilder.build(
       captions: try DatasetCaptions.read(dataset: dir), encoder: encoder, to: url, batchSize: 2,
-      halfPrecision: half
-    ) { _, _ in calls += 1 }
+      halfPrecision: half, progress: progress.handler)
+    let calls = progress.reports.count
     #expect(summary.captions == 6 && summary.distinct == 6 && calls == 3)  // 5 distinct + ""
     let cache = try CaptionCache.open(dataset: dir, encoderName: "tiny-bert")
     #expect(cache.count == 6 && cache.hiddenSize == 32 && cache.encoderIdentity == encoder.identity)

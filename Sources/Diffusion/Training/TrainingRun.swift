@@ -1,4 +1,5 @@
 import Foundation
+import JobControl
 import Tensors
 
 /// Drives a `Trainer` in a run directory: stopping rule, `metrics.jsonl`, validation, preview
@@ -14,12 +15,14 @@ public final class TrainingRun {
   public var promptEncoder: (any PromptEncoder)?
   /// Writes a preview grid (e.g. as PNG); no grids without it.
   public var writeImage: ((GreyscaleImage, URL) throws -> Void)?
-  /// Receives progress lines (default: stderr, redrawn in place).
-  public var progress: (String) -> Void = { line in
-    FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+  /// Hears of the run every `progressInterval` seconds and at the end (stage "train", done =
+  /// step, total = planned steps or 0; `detail` is a one-line summary; default: that line on
+  /// stderr, redrawn in place).
+  public var progress: ProgressHandler = { p in
+    FileHandle.standardError.write(Data("\r\(p.detail)\u{1B}[K".utf8))
   }
   /// Polled between steps; true stops the run after writing a checkpoint (SIGINT).
-  public var shouldStop: () -> Bool = { false }
+  public var shouldStop: StopRequest = { false }
   /// Scores the model every `evaluateEvery` steps with its EMA weights swapped in (`train
   /// --eval-every`); the numbers go into that step's `metrics.jsonl` line under "eval".
   public var evaluateEvery = 0
@@ -116,9 +119,12 @@ public final class TrainingRun {
       if finished || now.timeIntervalSince(lastProgress) >= config.progressInterval {
         lastProgress = now
         progress(
-          progressLine(
-            m, elapsed: now.timeIntervalSince(start), madeSteps: step - startStep,
-            total: total, deadline: deadline))
+          JobProgress(
+            stage: "train", done: step, total: total ?? 0,
+            detail: progressLine(
+              m, elapsed: now.timeIntervalSince(start), madeSteps: step - startStep,
+              total: total, deadline: deadline),
+            values: ["loss": Double(m.loss), "lr": Double(m.lr), "epoch": Double(m.epoch)]))
       }
       if shouldStop() { break }
     }
