@@ -22,7 +22,7 @@ build: setup
 demo: build
 	bash scripts/demo
 
-# Tests wait for OpenMP passively (docs/ARCHITECTURE.md): on shared cores the default spinning
+# Tests wait for OpenMP passively (docs/DECISIONS.md): on shared cores the default spinning
 # made the explain model tests 10-20x slower (guidance 38 s vs 2.9 s). The CLI spins briefly
 # instead (GOMP_SPINCOUNT=3000), which was 5 s slower over the test suite (docs/BENCHMARKS.md).
 test: setup

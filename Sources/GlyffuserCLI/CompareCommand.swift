@@ -23,14 +23,7 @@ struct CompareCommand: ParsableCommand {
     help: "eval.json of each model (from `glyffuser eval --out`), in --model order.")
   var evals: [String] = []
   @Argument(help: "Prompts, e.g. \"gold\" \"water\".") var prompts: [String]
-  @Option(help: "Images per prompt.") var count = 8
-  @Option(help: "Sampling steps (1…1000).") var steps = 20
-  @Option(help: "Sampler: \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var sampler: SamplerName = .dpmpp2m
-  @Option(help: "Classifier-free guidance scale (1 = off).") var guidance: Float = 3
-  @Option(help: "Seed of the first image; image i uses seed + i (the same in every panel).")
-  var seed: UInt64 = 0
-  @Option(help: "Images per U-Net batch.") var batch = 16
+  @OptionGroup var sampling: SamplingOptions
   @Option(help: "Output PNG.") var out = "compare.png"
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
@@ -43,9 +36,9 @@ struct CompareCommand: ParsableCommand {
     guard evals.isEmpty || evals.count == models.count else {
       throw ValidationError("give one --eval per --model (\(models.count)), or none")
     }
-    guard (1...64).contains(prompts.count) else { throw ValidationError("give 1 to 64 prompts") }
-    try validateSampling(
-      count: count, countLimit: 64, batch: batch, steps: steps, guidance: guidance)
+    guard (1...64).contains(prompts.count), sampling.count <= 64 else {
+      throw ValidationError("give 1 to 64 prompts and a --count of at most 64")
+    }
   }
 
   func run() throws {
@@ -55,10 +48,8 @@ struct CompareCommand: ParsableCommand {
     for (m, model) in models.enumerated() {
       let generator = try GlyphGenerator(
         model: URL(fileURLWithPath: model), encoder: nil,
-        sampler: { sampler.settings(schedule: $0) })
-      let drawing = PromptRows(
-        generator: generator, count: count, batch: batch, steps: steps, guidance: guidance,
-        seed: seed)
+        sampler: sampling.settings)
+      let drawing = sampling.rows(generator)
       panels.append(try drawing.grid(try drawing.drawShowingProgress(prompts), prompts: prompts))
       var lines = [labels.isEmpty ? model : labels[m]]
       if let steps = generator.record.trainingSteps { lines.append("trained \(steps) steps") }
@@ -68,7 +59,7 @@ struct CompareCommand: ParsableCommand {
     let image = try ImageGrid.sideBySide(panels, titles: titles)
     try AtomicFile.write(try PNGEncoder.encode(image), to: URL(fileURLWithPath: out))
     print(
-      "wrote \(out): \(sampler.rawValue), \(steps) steps, guidance \(guidance), seed \(seed) "
+      "wrote \(out): \(sampling.summary) "
         + "(image i of prompt p uses seed + p·count + i in every panel)")
   }
 

@@ -13,13 +13,7 @@ struct GenerateCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
   @Argument(help: "Prompts, e.g. \"gold\" \"water\".") var prompts: [String]
-  @Option(help: "Images per prompt.") var count = 8
-  @Option(help: "Sampling steps (1…1000).") var steps = 20
-  @Option(help: "Sampler: \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var sampler: SamplerName = .dpmpp2m
-  @Option(help: "Classifier-free guidance scale (1 = off).") var guidance: Float = 3
-  @Option(help: "Seed of the first image; image i uses seed + i.") var seed: UInt64 = 0
-  @Option(help: "Images per U-Net batch.") var batch = 16
+  @OptionGroup var sampling: SamplingOptions
   @Option(help: "Output grid PNG.") var out = "glyphs.png"
   @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
   @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
@@ -39,8 +33,6 @@ struct GenerateCommand: ParsableCommand {
   func validate() throws {
     guard !prompts.isEmpty else { throw ValidationError("give at least one prompt") }
     guard prompts.count <= 1024 else { throw ValidationError("at most 1,024 prompts per call") }
-    try validateSampling(
-      count: count, countLimit: 1024, batch: batch, steps: steps, guidance: guidance)
   }
 
   func run() throws {
@@ -49,20 +41,17 @@ struct GenerateCommand: ParsableCommand {
     do {
       generator = try GlyphGenerator(
         model: try ModelOption.folder(model), encoder: encoder,
-        sampler: { sampler.settings(schedule: $0) })
+        sampler: sampling.settings)
     } catch let error as GlyphGeneratorError {
       throw ValidationError(error.description)
     }
     let pipeline = generator.pipeline
-    print(
-      "seed \(seed) (image i of prompt p uses seed + p·count + i); \(sampler.rawValue), \(steps) steps, guidance \(guidance)"
-    )
-    let drawing = PromptRows(
-      generator: generator, count: count, batch: batch, steps: steps, guidance: guidance,
-      seed: seed)
+    print("\(sampling.summary) (image i of prompt p uses seed + p·count + i)")
+    let drawing = sampling.rows(generator)
     let recorder =
       animation == nil
-      ? nil : DenoisingFrames(count: min(batch, count), showPredictedOriginal: showX0)
+      ? nil
+      : DenoisingFrames(count: min(sampling.batch, sampling.count), showPredictedOriginal: showX0)
     let rows = try drawing.drawShowingProgress(prompts, recorder: recorder)
     if let outDir {
       try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
@@ -89,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
       let strip = try StepCountStrip.images(counts) {
         try pipeline.generate(
           prompts: generator.conditioning(prompts[0], count: 1), empty: generator.empty,
-          steps: $0, guidance: guidance, seed: seed)
+          steps: $0, guidance: sampling.guidance, seed: sampling.seed)
       }
       let path = (out as NSString).deletingPathExtension + "-steps.png"
       let image = try ImageGrid.make(

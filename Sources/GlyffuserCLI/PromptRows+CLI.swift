@@ -23,14 +23,4 @@ extension PromptRows {
   }
 }
 
-/// The sampling options `generate` and `compare` share, checked at the edge: every loop over
-/// them is bounded before any work starts.
-func validateSampling(count: Int, countLimit: Int, batch: Int, steps: Int, guidance: Float) throws {
-  guard (1...countLimit).contains(count), (1...1024).contains(batch) else {
-    throw ValidationError("--count must be in 1…\(countLimit) and --batch in 1…1024")
-  }
-  guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1…1000") }
-  guard guidance >= 0, guidance.isFinite else { throw ValidationError("--guidance must be ≥ 0") }
-}
-
 func warn(_ s: String) { FileHandle.standardError.write(Data("warning: \(s)\n".utf8)) }

@@ -16,14 +16,7 @@ extension Tensor {
     query: Tensor, key: Tensor, value: Tensor, heads: Int, keyMask: Tensor? = nil,
     scale: Float? = nil
   ) -> Tensor {
-    precondition(
-      query.rank == 3 && key.rank == 3 && value.rank == 3, "attention expects [B, L, H·D]")
-    let (B, Lq, HD) = (query.shape[0], query.shape[1], query.shape[2])
-    let Lk = key.shape[1]
-    precondition(
-      key.shape == [B, Lk, HD] && value.shape == [B, Lk, HD],
-      "attention: q \(query.shape) k \(key.shape) v \(value.shape)")
-    precondition(HD % heads == 0, "attention: \(HD) channels not divisible by \(heads) heads")
+    let (B, Lq, Lk, HD) = attentionShape(query: query, key: key, value: value, heads: heads)
     let g = AttentionGeometry(
       batch: B, heads: heads, queryLength: Lq, keyLength: Lk, headDim: HD / heads, scale: scale)
     // At bf16 precision the products take bf16 operands (fp32 sums, fp32 softmax), as the
@@ -79,12 +72,11 @@ extension Tensor {
     return out
   }
 
-  /// The same attention composed from matmul, softmax and an additive mask (materialises the
-  /// Lq×Lk scores): the oracle the fused op is tested against.
-  public static func attentionComposite(
-    query: Tensor, key: Tensor, value: Tensor, heads: Int, keyMask: Tensor? = nil,
-    scale: Float? = nil
-  ) -> Tensor {
+  /// (batch, query length, key length, H·D) of an attention call, after checking that q, k and v
+  /// are `[B, L, H·D]` with one B and H·D, and that H·D splits into `heads`.
+  static func attentionShape(query: Tensor, key: Tensor, value: Tensor, heads: Int) -> (
+    Int, Int, Int, Int
+  ) {
     precondition(
       query.rank == 3 && key.rank == 3 && value.rank == 3, "attention expects [B, L, H·D]")
     let (B, Lq, HD) = (query.shape[0], query.shape[1], query.shape[2])
@@ -93,6 +85,16 @@ extension Tensor {
       key.shape == [B, Lk, HD] && value.shape == [B, Lk, HD],
       "attention: q \(query.shape) k \(key.shape) v \(value.shape)")
     precondition(HD % heads == 0, "attention: \(HD) channels not divisible by \(heads) heads")
+    return (B, Lq, Lk, HD)
+  }
+
+  /// The same attention composed from matmul, softmax and an additive mask (materialises the
+  /// Lq×Lk scores): the oracle the fused op is tested against.
+  public static func attentionComposite(
+    query: Tensor, key: Tensor, value: Tensor, heads: Int, keyMask: Tensor? = nil,
+    scale: Float? = nil
+  ) -> Tensor {
+    let (B, Lq, Lk, HD) = attentionShape(query: query, key: key, value: value, heads: heads)
     let D = HD / heads
     let s = scale ?? 1 / Float(D).squareRoot()
     let q = query.reshaped(to: [B, Lq, heads, D]).permuted([0, 2, 1, 3])
