@@ -1,11 +1,12 @@
 # Glyffuser: the README's two commands are `make demo` and `make test`.
 SWIFT ?= swift
 # Release builds are compiled for the CPU that builds them, as llama.cpp and stable-diffusion.cpp
-# do by default (GGML_NATIVE): on AVX-512 CPUs our Swift kernels then use the EVEX encodings and 32
-# vector registers, 5-13 % faster on the element-wise and norm ops (docs/BENCHMARKS.md), and the
-# 16-lane SiLU / GroupNorm kernels one zmm register per vector.
-# Such a binary may not start on an older CPU; for one to copy elsewhere use TARGET_CPU=haswell (AVX2
-# + FMA). oneDNN picks its own kernels (AVX-512, AMX) at run time either way.
+# do by default (GGML_NATIVE): on AVX-512 CPUs our Swift kernels then use the EVEX encodings and
+# 32 vector registers, 0-10 % faster than the package's own baseline (docs/BENCHMARKS.md,
+# "Portable and native builds"). Such a binary may not start on an older CPU; to copy one
+# elsewhere use plain `swift build -c release` (or TARGET_CPU=haswell): the package compiles for
+# x86-64-v3 (AVX2 + FMA) and refuses older CPUs with a message. oneDNN picks its own kernels
+# (AVX-512, AMX) at run time either way.
 TARGET_CPU ?= native
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc $(TARGET_CPU)
 BIN = .build/release/glyffuser

@@ -6,17 +6,29 @@ import PackageDescription
 // instead of corrupting memory. Only the engine (Tensors) and NN (optimiser loops over every
 // parameter) drop the checks (-Ounchecked); docs/BENCHMARKS.md has the A/B that chose NN.
 // Debug builds (the tests') stay -Onone except where said.
-let checkedFlags: [SwiftSetting] = []
+// Every Swift target is compiled for x86-64-v3 (Haswell: AVX2 + FMA) on x86-64, so a plain
+// `swift build -c release` gives vector kernels with FMA instead of baseline SSE2 (3.8x slower
+// training); CPUCheck refuses older CPUs with a message. `make build` adds -target-cpu native,
+// which comes later on the command line and wins: on AVX-512 CPUs that is 0-5 % faster
+// (docs/BENCHMARKS.md, "Portable and native builds").
+#if arch(x86_64)
+  let portableCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+  let portableCPU: [SwiftSetting] = []
+#endif
+let checkedFlags: [SwiftSetting] = portableCPU
 // The engine is optimised in debug builds too: its kernels are generic over the vector width
 // (`FloatVector`), and at -Onone generic SIMD arithmetic runs lane by lane through witness
 // tables (the test suite took 112 s against 75 s with concrete 8-lane kernels).
-let engineFlags: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-  .unsafeFlags(["-O"], .when(configuration: .debug)),
-]
+let engineFlags: [SwiftSetting] =
+  portableCPU + [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+  ]
 // Optimised in debug builds too, but checked: for targets whose tests spend their time in
 // scalar loops.
-let optimisedDebugFlags: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimisedDebugFlags: [SwiftSetting] =
+  portableCPU + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
   name: "Glyffuser",
@@ -33,6 +45,8 @@ let package = Package(
     .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
     .systemLibrary(name: "CBZip2", path: "Sources/CBZip2"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    // A clear message instead of SIGILL on a CPU older than the build's x86-64-v3 baseline.
+    .target(name: "CPUCheck"),
 
     // The file formats the engine reads and writes: safetensors (strict header parser), atomic
     // files, half-precision conversions. Parsers of files users hand us: built with checks.
@@ -80,7 +94,7 @@ let package = Package(
       name: "GlyffuserCLI",
       dependencies: [
         "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "Explain",
-        "Evaluation", "JobControl",
+        "Evaluation", "JobControl", "CPUCheck",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: checkedFlags),
