@@ -59,14 +59,28 @@ bench-ops: build venv
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
-# U-Net sampling / training speed against diffusers on PyTorch CPU (same config, same batch).
-BENCH_PRESET ?= small
-bench-sample: build venv
-	$(BIN) init-model --preset $(BENCH_PRESET) --text-dim 384 --out .build/bench-$(BENCH_PRESET)
-	for b in 16 1; do $(BIN) bench sample --preset $(BENCH_PRESET) --batch $$b --steps 20 --json; \
-	  "$(VENV)/bin/python" scripts/peers/bench_unet.py sample --model .build/bench-$(BENCH_PRESET) --batch $$b; done
-
+# U-Net training and sampling speed against diffusers on PyTorch CPU (same config, same batch),
+# every configuration of both sides in one run: ours in auto (the calibrated choice), f32 and
+# bf16; diffusers in f32 and bf16 autocast, NCHW and channels_last. Prints markdown tables naming
+# the CPU, commit and command, with ours-chosen / peer-best (scripts/peers/unet_table.py); the
+# JSON lines stay in .build/bench/. BENCH_PRESETS to narrow.
+BENCH_PRESETS ?= tiny small
 bench-train: build venv
-	for p in tiny small; do $(BIN) init-model --preset $$p --text-dim 384 --out .build/bench-$$p; \
-	  $(BIN) bench train --preset $$p --batch 32 --json; \
-	  "$(VENV)/bin/python" scripts/peers/bench_unet.py train --model .build/bench-$$p --batch 32; done
+	@mkdir -p .build/bench
+	{ for p in $(BENCH_PRESETS); do \
+	    $(BIN) init-model --preset $$p --text-dim 384 --out .build/bench-$$p >&2; \
+	    for prec in auto f32 bf16; do $(BIN) bench train --preset $$p --batch 32 --precision $$prec --json; done; \
+	    "$(VENV)/bin/python" scripts/peers/bench_unet.py train --model .build/bench-$$p --batch 32 --repeats 3 --warmup 1; \
+	  done; } | tee .build/bench/train.jsonl | "$(VENV)/bin/python" scripts/peers/unet_table.py --command "make bench-train"
+
+# `small` at batch 16 and 1 against the peer; `tiny` at batch 1 and 4 in glyphs/s (20 steps with
+# guidance), the interactive case.
+bench-sample: build venv
+	@mkdir -p .build/bench
+	{ $(BIN) init-model --preset small --text-dim 384 --out .build/bench-small >&2; \
+	  for b in 16 1; do \
+	    for prec in auto f32 bf16; do $(BIN) bench sample --preset small --batch $$b --steps 20 --precision $$prec --json; done; \
+	    "$(VENV)/bin/python" scripts/peers/bench_unet.py sample --model .build/bench-small --batch $$b; \
+	  done; \
+	  for b in 1 4; do $(BIN) bench sample --preset tiny --batch $$b --steps 20 --precision auto --json; done; \
+	} | tee .build/bench/sample.jsonl | "$(VENV)/bin/python" scripts/peers/unet_table.py --command "make bench-sample"

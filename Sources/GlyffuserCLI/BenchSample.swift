@@ -45,7 +45,7 @@ struct BenchSampleCommand: ParsableCommand {
     let peak = PeakMemory.residentMiB()
     if json {
       print(
-        #"{"bench": "sample", "preset": "\#(preset)", "sampler": "\#(sampler.rawValue)", "steps": \#(steps), "batch": \#(batch), "guidance": \#(guidance), "dtype": "\#(ComputePrecision.current.rawValue)", "seconds": \#(seconds), "s_per_unet_eval": \#(perEval), "img_per_s": \#(Double(batch) / seconds), "peak_rss_mib": \#(peak)}"#
+        #"{"bench": "sample", "preset": "\#(preset)", "sampler": "\#(sampler.rawValue)", "steps": \#(steps), "batch": \#(batch), "guidance": \#(guidance), "dtype": "\#(ComputePrecision.current.rawValue)", "seconds": \#(seconds), "s_per_unet_eval": \#(perEval), "img_per_s": \#(Double(batch) / seconds), "peak_rss_mib": \#(peak), "requested": "\#(precision?.rawValue ?? "default")", \#(BenchMachine.jsonFields)}"#
       )
     } else {
       print(

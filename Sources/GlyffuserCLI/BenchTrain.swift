@@ -55,7 +55,7 @@ struct BenchTrainCommand: ParsableCommand {
     let imgs = Double(batch) / median
     if json {
       print(
-        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "gflops_per_image_fwd": \#(flops / 1e9), "peak_rss_mib": \#(PeakMemory.residentMiB())}"#
+        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "gflops_per_image_fwd": \#(flops / 1e9), "peak_rss_mib": \#(PeakMemory.residentMiB()), "requested": "\#(precision?.rawValue ?? "default")", \#(BenchMachine.jsonFields)}"#
       )
     } else {
       print(

@@ -5,14 +5,15 @@ Loads the U-Net config a Swift `glyffuser init-model --text-dim D --out DIR` wro
 architecture, diffusers UNet2DConditionModel) and times on PyTorch CPU, 2 threads:
   sample: one U-Net evaluation with classifier-free guidance (batch 2B), median of N
   train:  forward + MSE + backward + clip_grad_norm_ + AdamW step at batch B
-for fp32 (NCHW and channels_last, faster reported) and bf16 autocast. Prints JSON lines with the
-same fields as the Swift side, plus peak RSS (ru_maxrss) of this process.
+for fp32 and bf16 autocast, each in NCHW and channels_last. Prints one JSON line per dtype and
+layout with the same fields as the Swift side, plus peak RSS (ru_maxrss) of this process so far.
 
 Pinned: torch==2.13.0+cpu, diffusers==0.42.1 (scripts/requirements-dev.txt).
 Usage: bench_unet.py sample|train --model DIR --batch 16 [--tokens 16] [--repeats 5]
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import time
@@ -41,6 +42,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--dtypes", default="f32,bf16")
+    ap.add_argument("--preset", help="name for the output (default: the model folder, less bench-)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -52,8 +54,8 @@ def main():
     text = torch.randn(b, args.tokens, d)
     mask = torch.ones(b, args.tokens)
     t = torch.randint(0, 1000, (b,))
+    preset = args.preset or os.path.basename(os.path.normpath(args.model)).removeprefix("bench-")
     for dtype in args.dtypes.split(","):
-        best = None
         for layout in ["nchw", "nhwc"]:
             fmt = torch.channels_last if layout == "nhwc" else torch.contiguous_format
             m = model.to(memory_format=fmt)
@@ -80,17 +82,15 @@ def main():
                     torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
                     opt.step()
             sec = timed(step, args.warmup, args.repeats)
-            if best is None or sec < best[0]:
-                best = (sec, layout)
-        sec, layout = best
-        row = {"bench": args.mode, "peer": "diffusers", "batch": args.batch, "dtype": dtype,
-               "layout": layout, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
-        if args.mode == "sample":
-            row["s_per_unet_eval"] = sec
-        else:
-            row["step_s"] = sec
-            row["img_per_s"] = args.batch / sec
-        print(json.dumps(row), flush=True)
+            row = {"bench": args.mode, "peer": "diffusers", "preset": preset,
+                   "batch": args.batch, "dtype": dtype, "layout": layout,
+                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+            if args.mode == "sample":
+                row["s_per_unet_eval"] = sec
+            else:
+                row["step_s"] = sec
+                row["img_per_s"] = args.batch / sec
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
