@@ -67,9 +67,11 @@ let package = Package(
       name: "GlyphData",
       dependencies: ["Imaging", "Tensors", "CFreeType", "CBZip2", "JobControl"],
       swiftSettings: checkedFlags),
+    // Optimised in debug builds too: at -Onone the SHA-256 check of the encoder's weights takes
+    // 11 s, which every test that runs the CLI waits for.
     .target(
       name: "TextEncoding", dependencies: ["NN", "Tensors", "JobControl"],
-      swiftSettings: checkedFlags),
+      swiftSettings: optimisedDebugFlags),
     .target(
       name: "Diffusion",
       dependencies: ["NN", "Tensors", "TextEncoding", "GlyphData", "JobControl"],
@@ -108,7 +110,7 @@ let package = Package(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN"],
+      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN", "GlyphData"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors", "JobControl"],

@@ -50,7 +50,7 @@ extension Tensor {
     var y: Tensor
     switch approximation {
     case .none:
-      y = mapped { 0.5 * $0 * (1 + verf($0 * 0.707_106_77)) }
+      y = mapped(GELUKernel())
     case .tanh:
       y = mapped { x in 0.5 * x * (1 + vtanh(0.797_884_6 * (x + 0.044_715 * x * x * x))) }
     }
