@@ -61,6 +61,12 @@ public final class Trainer {
         "caption embeddings have dimension \(captions.dim), the model expects \(model.config.textDim)"
       )
     }
+    let needed = model.config.trainingMemoryEstimate(
+      batch: config.batchSize, precision: Precision(rawValue: config.precision) ?? .f32)
+    if let available = UNetCheckpoint.availableMemory(), needed > available {
+      throw TrainingError.insufficientMemory(
+        needed: needed, available: available, batch: config.batchSize)
+    }
     self.model = model
     self.images = images
     self.captions = captions

@@ -149,6 +149,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   /// A run file (metrics.jsonl, …) that could not be created.
   case cannotCreate(path: String)
   case cannotRead(path: String, reason: String)
+  /// The step's estimated peak memory (`UNetConfig.trainingMemoryEstimate`) exceeds what the
+  /// machine has available.
+  case insufficientMemory(needed: Int, available: Int, batch: Int)
 
   public var description: String {
     switch self {
@@ -159,8 +162,19 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         + (last ?? "none")
     case .badCheckpoint(let path, let why): "checkpoint \(path): \(why)"
     case .noCheckpoint(let dir): "no checkpoint to resume from in \(dir)"
+    case .insufficientMemory(let needed, let available, let batch):
+      "training at batch \(batch) needs about \(Self.gibibytes(needed)) of memory (estimated from "
+        + "the model's config), and \(Self.gibibytes(available)) is available; lower --batch or "
+        + "choose a smaller preset"
     case .cannotCreate(let path): "cannot create \(path) (is its directory writable?)"
     case .cannotRead(let path, let reason): "\(path): \(reason)"
     }
+  }
+}
+
+extension TrainingError {
+  static func gibibytes(_ bytes: Int) -> String {
+    bytes == Int.max
+      ? "more than any machine has" : String(format: "%.1f GiB", Double(bytes) / 1_073_741_824)
   }
 }
