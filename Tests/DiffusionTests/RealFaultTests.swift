@@ -31,10 +31,15 @@ import Testing
     var stderr: String
   }
 
-  static func start(_ args: [String], stderr: URL? = nil) throws -> Process {
+  static func start(_ args: [String], stderr: URL? = nil, environment: [String: String] = [:])
+    throws -> Process
+  {
     let p = Process()
     p.executableURL = try #require(executable)
     p.arguments = args
+    if !environment.isEmpty {
+      p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     p.standardOutput = FileHandle.nullDevice
     if let stderr {
       FileManager.default.createFile(atPath: stderr.path, contents: nil)
@@ -46,10 +51,12 @@ import Testing
     return p
   }
 
-  static func run(_ args: [String], in dir: URL) throws -> Outcome {
+  static func run(_ args: [String], in dir: URL, environment: [String: String] = [:]) throws
+    -> Outcome
+  {
     let log = dir.appendingPathComponent("stderr-\(UUID().uuidString).txt")
     defer { try? FileManager.default.removeItem(at: log) }
-    let p = try start(args, stderr: log)
+    let p = try start(args, stderr: log, environment: environment)
     p.waitUntilExit()
     return Outcome(
       status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
