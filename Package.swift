@@ -37,7 +37,9 @@ let package = Package(
     .executable(name: "glyffuser", targets: ["GlyffuserCLI"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // No default traits: swift-configuration and full Foundation are not needed.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
     // System-library shims (module.modulemap only).
@@ -92,11 +94,19 @@ let package = Package(
         "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "JobControl",
       ],
       swiftSettings: optimisedDebugFlags),
+    // `glyffuser serve`: the local web app (Hummingbird 2), on the libraries' API.
+    .target(
+      name: "GlyffuserServer",
+      dependencies: [
+        "Tensors", "Imaging", "Diffusion", "Explain", "TextEncoding", "JobControl",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      swiftSettings: checkedFlags),
     .executableTarget(
       name: "GlyffuserCLI",
       dependencies: [
         "Tensors", "NN", "Imaging", "GlyphData", "Diffusion", "TextEncoding", "Explain",
-        "Evaluation", "JobControl", "CPUCheck",
+        "Evaluation", "JobControl", "CPUCheck", "GlyffuserServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: checkedFlags),
@@ -105,6 +115,10 @@ let package = Package(
       name: "TensorsTests", dependencies: ["Tensors", "TensorFiles"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
+    // Tests talk to a live server on a loopback port with URLSession: HummingbirdTesting would
+    // bring async-http-client and BoringSSL into every build.
+    .testTarget(
+      name: "GlyffuserServerTests", dependencies: ["GlyffuserServer", "Diffusion", "Tensors"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
     .testTarget(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Diffusion
+import Foundation
+import GlyffuserServer
+import Hummingbird
+
+/// `glyffuser serve`: the local web app. Loads the model and its text encoder once, then serves
+/// the page, the live denoising stream and the gallery until SIGINT/SIGTERM, which Hummingbird's
+/// service group turns into a graceful shutdown (open streams end, their generations stop at the
+/// next step, nothing half-written stays in the gallery: its files are written atomically).
+struct ServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Serve a web page that draws glyphs live from a prompt (http://127.0.0.1:8080).")
+
+  @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
+  @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
+  var encoder: String?
+  @Option(help: "Address to bind: 127.0.0.1 (this machine only) unless you mean to share it.")
+  var host = "127.0.0.1"
+  @Option(help: "Port (0: any free port).") var port = 8080
+  @Option(help: "Gallery folder (default: $XDG_DATA_HOME/glyffuser/gallery).") var gallery: String?
+  @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
+  var precision: PrecisionChoice.Request?
+
+  func validate() throws {
+    guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
+  }
+
+  func run() async throws {
+    try PrecisionFlag.apply(precision, for: .inference)
+    if !["127.0.0.1", "localhost", "::1"].contains(host) {
+      warn(
+        "binding to \(host): anyone who can reach this machine on port \(port) can use the "
+          + "server and its CPU; there is no authentication")
+    }
+    let studio = try GlyphStudio(model: try ModelOption.folder(model), encoder: encoder)
+    let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
+    let app = GlyphServer.application(
+      studio: studio, gallery: try Gallery(folder: folder),
+      options: .init(host: host, port: port)
+    ) { bound in
+      FileHandle.standardOutput.write(
+        Data(
+          "serving \(studio.modelName) at http://\(host):\(bound)/ (gallery: \(folder.path))\n".utf8
+        ))
+    }
+    try await app.runService()
+  }
+}

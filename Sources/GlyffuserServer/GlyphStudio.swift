@@ -1,0 +1,86 @@
+import Diffusion
+import Explain
+import Foundation
+import Imaging
+import Tensors
+import TextEncoding
+
+/// The loaded model and text encoder the server draws with, kept in memory for its life, and one
+/// generation at a time on a queue of its own (the engine uses both cores for one batch; two at
+/// once would only halve each). Each step's x_t and predicted x₀ are reported as they are
+/// computed, tiled as `glyffuser generate --animation` tiles them.
+public final class GlyphStudio: @unchecked Sendable {
+  /// One step of a running generation: the batch's x_t (at image scale) and predicted x₀ grids.
+  public struct Step: Sendable {
+    public var index: Int
+    public var total: Int
+    public var sample: RasterImage
+    public var predictedOriginal: RasterImage
+  }
+
+  public struct Result: Sendable {
+    public var images: [RasterImage]
+    public var grid: RasterImage
+    public var seconds: Double
+  }
+
+  public let model: ModelFolder.Loaded
+  public let encoder: TextEncoder
+  public let modelName: String
+  private var generators: [SamplerName: GlyphGenerator] = [:]
+  private let queue = DispatchQueue(label: "glyffuser.studio")
+
+  public init(model url: URL, encoder name: String? = nil) throws {
+    model = try ModelFolder.load(from: url)
+    encoder = try TextEncoder.load(name ?? model.record.textEncoder)
+    modelName = url.lastPathComponent
+  }
+
+  /// Draws `request` on the studio's queue, calling `onStep` after every sampler step (from that
+  /// queue); `isCancelled` is polled at each step and stops the sampler.
+  public func generate(
+    _ request: GenerationRequest, onStep: @escaping @Sendable (Step) -> Void,
+    isCancelled: @escaping @Sendable () -> Bool
+  ) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+      queue.async(
+        execute: DispatchWorkItem {
+          continuation.resume(
+            with: Swift.Result { try self.run(request, onStep: onStep, isCancelled: isCancelled) })
+        })
+    }
+  }
+
+  private func generator(_ name: SamplerName) throws -> GlyphGenerator {
+    if let g = generators[name] { return g }
+    let g = try GlyphGenerator(loaded: model, encoder: encoder) { name.settings(schedule: $0) }
+    generators[name] = g
+    return g
+  }
+
+  private func run(
+    _ request: GenerationRequest, onStep: @escaping @Sendable (Step) -> Void,
+    isCancelled: @escaping @Sendable () -> Bool
+  ) throws -> Result {
+    let start = Date()
+    let generator = try generator(request.sampler)
+    let columns = Int(Double(request.count).squareRoot().rounded(.up))
+    let x = try generator.generate(
+      request.prompt, count: request.count, steps: request.steps, guidance: request.guidance,
+      seed: request.seed
+    ) { step in
+      if isCancelled() { throw CancellationError() }
+      let xt = GlyphImages.rasters(step.sample, scale: Float(step.sampleScale))
+      let x0 = GlyphImages.rasters(step.predictedOriginal)
+      onStep(
+        Step(
+          index: step.index, total: request.steps,
+          sample: ImageGrid.tile(xt, columns: columns),
+          predictedOriginal: ImageGrid.tile(x0, columns: columns)))
+    }
+    let images = GlyphImages.rasters(x)
+    return Result(
+      images: images, grid: ImageGrid.tile(images, columns: columns),
+      seconds: Date().timeIntervalSince(start))
+  }
+}
