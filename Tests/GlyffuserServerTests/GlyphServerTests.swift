@@ -19,12 +19,12 @@ import Testing
     return FileManager.default.fileExists(atPath: url.path) ? url : nil
   }
 
-  /// Runs `body` against a server on a free port, then shuts it down.
+  /// Runs `body` against a server on a free port (serving `model`, default the shipped one),
+  /// then shuts it down.
   static func withServer(
-    _ body: @Sendable (URL, Gallery) async throws -> Void
+    model: URL? = nil, _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
-    let model = try #require(shippedModel)
-    let studio = try GlyphStudio(model: model)
+    let studio = try GlyphStudio(model: try model ?? #require(shippedModel))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "glyffuser-serve-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -123,6 +123,22 @@ import Testing
       #expect(status == 200)
       #expect(Date().timeIntervalSince(start) < 30, "the cancelled generation kept running")
       #expect(gallery.entries().map(\.request.steps) == [1], "\(gallery.entries())")
+    }
+  }
+
+  /// The model and encoder are in memory from the start: a model folder deleted under the
+  /// running server changes nothing for it.
+  @Test(.enabled(if: shippedModel != nil, "the shipped model is not in this checkout"))
+  func aModelFolderDeletedWhileServingChangesNothing() async throws {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "glyffuser-model-\(UUID().uuidString)")
+    try FileManager.default.copyItem(at: try #require(Self.shippedModel), to: copy)
+    try await Self.withServer(model: copy) { base, gallery in
+      try FileManager.default.removeItem(at: copy)
+      let (status, body) = try await Self.get(
+        URL(string: base.absoluteString + "/api/generate?prompt=water&count=1&steps=2&seed=1")!)
+      #expect(status == 200 && String(decoding: body, as: UTF8.self).contains("event: done"))
+      #expect(gallery.entries().count == 1)
     }
   }
 
