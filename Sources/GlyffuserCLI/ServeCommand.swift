@@ -20,11 +20,21 @@ struct ServeCommand: AsyncParsableCommand {
   var host = "127.0.0.1"
   @Option(help: "Port (0: any free port).") var port = 8080
   @Option(help: "Gallery folder (default: $XDG_DATA_HOME/glyffuser/gallery).") var gallery: String?
+  @Option(help: "A folder from `glyffuser explain all --out DIR`, shown under /explain/.")
+  var explain: String?
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
+    if let explain {
+      let index = URL(fileURLWithPath: explain).appendingPathComponent("index.html").path
+      guard FileManager.default.fileExists(atPath: index) else {
+        throw ValidationError(
+          "--explain \(explain): no index.html there (write one with `glyffuser explain all --out \(explain)`)"
+        )
+      }
+    }
   }
 
   func run() async throws {
@@ -38,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
     let app = GlyphServer.application(
       studio: studio, gallery: try Gallery(folder: folder),
-      options: .init(host: host, port: port)
+      options: .init(host: host, port: port, explain: explain.map { URL(fileURLWithPath: $0) })
     ) { bound in
       FileHandle.standardOutput.write(
         Data(

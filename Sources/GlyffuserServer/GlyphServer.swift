@@ -14,13 +14,17 @@ import NIOCore
 ///   data URIs, then `done` (the glyphs, the gallery id, the exact settings) or `error`. Closing
 ///   the stream cancels the generation at its next step. A bad field is a 400 naming it.
 /// - `GET /api/gallery`: earlier results (newest first); `GET /gallery/<id>.png`: one grid.
+/// - `GET /explain/…`: with `Options.explain`, the figures `glyffuser explain all` wrote.
 public enum GlyphServer {
   public struct Options: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    /// A folder written by `glyffuser explain all`, served under `/explain/` (the Explain tab).
+    public var explain: URL?
+    public init(host: String = "127.0.0.1", port: Int = 8080, explain: URL? = nil) {
       self.host = host
       self.port = port
+      self.explain = explain
     }
   }
 
@@ -32,15 +36,24 @@ public enum GlyphServer {
     var logger = Logger(label: "glyffuser.serve")
     logger.logLevel = .warning
     return Application(
-      router: router(studio: studio, gallery: gallery),
+      router: router(studio: studio, gallery: gallery, explain: options.explain),
       configuration: .init(
         address: .hostname(options.host, port: options.port), serverName: "glyffuser"),
       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
       logger: logger)
   }
 
-  static func router(studio: GlyphStudio, gallery: Gallery) -> Router<BasicRequestContext> {
+  static func router(studio: GlyphStudio, gallery: Gallery, explain: URL? = nil)
+    -> Router<BasicRequestContext>
+  {
     let router = Router()
+    if let explain {
+      // The article's figures and the data-set map, as `glyffuser explain all` wrote them.
+      router.add(
+        middleware: FileMiddleware(
+          explain.path, urlBasePath: "/explain", searchForIndexHtml: true,
+          logger: Logger(label: "glyffuser.serve.explain")))
+    }
     router.get("/") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
@@ -51,7 +64,7 @@ public enum GlyphServer {
         Info(
           model: studio.modelName, trainingSteps: studio.model.record.trainingSteps,
           encoder: studio.encoder.name, samplers: SamplerNames.all,
-          maxCount: GenerationRequest.maxCount))
+          maxCount: GenerationRequest.maxCount, explain: explain != nil))
     }
     router.get("/api/gallery") { _, _ in try json(gallery.entries()) }
     router.get("/gallery/:file") { _, context in
@@ -140,6 +153,7 @@ public enum GlyphServer {
     var encoder: String
     var samplers: [String]
     var maxCount: Int
+    var explain: Bool
   }
   struct StepEvent: Codable {
     var index: Int

@@ -43,6 +43,7 @@ enum ServerPage {
     <body>
     <h1>Glyffuser</h1>
     <p class="sub" id="model">Invent Chinese characters for English words, and watch them emerge from noise.</p>
+    <p class="sub" id="explainLink" hidden><a href="/explain/" target="_blank">Explain: what the model learned, figure by figure, and the data set as a map</a></p>
     <form id="form">
       <label>Prompt <input name="prompt" list="suggestions" value="gold" required maxlength="1000"></label>
       <datalist id="suggestions">
@@ -78,6 +79,7 @@ enum ServerPage {
       const r = await fetch("/api/info"); const i = await r.json();
       $("model").textContent = `Model ${i.model}` + (i.trainingSteps ? `, trained ${i.trainingSteps} steps` : "")
         + `, text encoder ${i.encoder}. Invent Chinese characters for English words.`;
+      $("explainLink").hidden = !i.explain;
       for (const s of i.samplers) { const o = document.createElement("option"); o.textContent = s;
         if (s === "dpmpp-2m") o.selected = true; $("sampler").appendChild(o); }
     }

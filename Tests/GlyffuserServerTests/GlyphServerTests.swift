@@ -22,7 +22,7 @@ import Testing
   /// Runs `body` against a server on a free port (serving `model`, default the shipped one),
   /// then shuts it down.
   static func withServer(
-    model: URL? = nil, _ body: @Sendable (URL, Gallery) async throws -> Void
+    model: URL? = nil, explain: URL? = nil, _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
     let studio = try GlyphStudio(model: try model ?? #require(shippedModel))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -31,7 +31,7 @@ import Testing
     let gallery = try Gallery(folder: folder)
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     let app = GlyphServer.application(
-      studio: studio, gallery: gallery, options: .init(host: "127.0.0.1", port: 0)
+      studio: studio, gallery: gallery, options: .init(host: "127.0.0.1", port: 0, explain: explain)
     ) { port in portSink.yield(port) }
     let server = Task { try await app.run() }
     defer { server.cancel() }
@@ -139,6 +139,32 @@ import Testing
         URL(string: base.absoluteString + "/api/generate?prompt=water&count=1&steps=2&seed=1")!)
       #expect(status == 200 && String(decoding: body, as: UTF8.self).contains("event: done"))
       #expect(gallery.entries().count == 1)
+    }
+  }
+
+  /// `--explain DIR` serves the folder `glyffuser explain all` wrote under /explain/, and
+  /// nothing outside it.
+  @Test(.enabled(if: shippedModel != nil, "the shipped model is not in this checkout"))
+  func theExplainTabServesItsFolderOnly() async throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "glyffuser-explain-\(UUID().uuidString)")
+    let folder = root.appendingPathComponent("explain")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    try Data("<h1>figures</h1>".utf8).write(to: folder.appendingPathComponent("index.html"))
+    try Data("secret".utf8).write(to: root.appendingPathComponent("secret.txt"))
+    try await Self.withServer(explain: folder) { base, _ in
+      let (status, page) = try await Self.get(URL(string: base.absoluteString + "/explain/")!)
+      #expect(status == 200 && String(decoding: page, as: UTF8.self).contains("figures"))
+      let (_, info) = try await Self.get(base.appendingPathComponent("api/info"))
+      #expect(String(decoding: info, as: UTF8.self).contains("\"explain\":true"))
+      for escape in [
+        "/explain/../secret.txt", "/explain/%2E%2E/secret.txt", "/explain/..%2Fsecret.txt",
+      ] {
+        let (code, body) = try await Self.get(URL(string: base.absoluteString + escape)!)
+        #expect(
+          code != 200 || !String(decoding: body, as: UTF8.self).contains("secret"), "\(escape)")
+      }
     }
   }
 
