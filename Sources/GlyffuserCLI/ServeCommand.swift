@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Address to bind: 127.0.0.1 (this machine only) unless you mean to share it.")
   var host = "127.0.0.1"
   @Option(help: "Port (0: any free port).") var port = 8080
+  @Option(help: "Generations that may wait behind the running one; more get HTTP 429.")
+  var queue = 8
   @Option(help: "Gallery folder (default: $XDG_DATA_HOME/glyffuser/gallery).") var gallery: String?
   @Option(help: "A folder from `glyffuser explain all --out DIR`, shown under /explain/.")
   var explain: String?
@@ -27,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
+    guard (0...1024).contains(queue) else { throw ValidationError("--queue must be in 0…1024") }
     if let explain {
       let index = URL(fileURLWithPath: explain).appendingPathComponent("index.html").path
       guard FileManager.default.fileExists(atPath: index) else {
@@ -44,7 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
         "binding to \(host): anyone who can reach this machine on port \(port) can use the "
           + "server and its CPU; there is no authentication")
     }
-    let studio = try GlyphStudio(model: try ModelOption.folder(model), encoder: encoder)
+    let studio = try GlyphStudio(
+      model: try ModelOption.folder(model), encoder: encoder, queueLimit: queue)
     let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
     let app = GlyphServer.application(
       studio: studio, gallery: try Gallery(folder: folder),

@@ -12,7 +12,8 @@ import NIOCore
 /// - `GET /api/generate?prompt=…&count=…&steps=…&guidance=…&seed=…&sampler=…`: a server-sent
 ///   event stream: a `step` event per sampler step with the batch's x_t and predicted x₀ as PNG
 ///   data URIs, then `done` (the glyphs, the gallery id, the exact settings) or `error`. Closing
-///   the stream cancels the generation at its next step. A bad field is a 400 naming it.
+///   the stream cancels the generation at its next step. A bad field is a 400 naming it; with
+///   one generation running and `queueLimit` waiting, a 429.
 /// - `GET /api/gallery`: earlier results (newest first); `GET /gallery/<id>.png`: one grid.
 /// - `GET /explain/…`: with `Options.explain`, the figures `glyffuser explain all` wrote.
 public enum GlyphServer {
@@ -85,18 +86,22 @@ public enum GlyphServer {
       } catch let error as RequestError {
         throw HTTPError(.badRequest, message: error.description)
       }
+      let ticket: GlyphStudio.Ticket
+      do { ticket = try studio.admit() } catch {
+        throw HTTPError(.tooManyRequests, message: "\(error)")
+      }
       return Response(
         status: .ok,
         headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-        body: stream(generation, studio: studio, gallery: gallery))
+        body: stream(generation, ticket: ticket, studio: studio, gallery: gallery))
     }
     return router
   }
 
   /// The event stream of one generation.
-  static func stream(_ request: GenerationRequest, studio: GlyphStudio, gallery: Gallery)
-    -> ResponseBody
-  {
+  static func stream(
+    _ request: GenerationRequest, ticket: GlyphStudio.Ticket, studio: GlyphStudio, gallery: Gallery
+  ) -> ResponseBody {
     ResponseBody { writer in
       let cancelled = Flag()
       let (events, sink) = AsyncStream<ByteBuffer>.makeStream()
@@ -104,7 +109,7 @@ public enum GlyphServer {
         defer { sink.finish() }
         do {
           let result = try await studio.generate(
-            request,
+            request, ticket: ticket,
             onStep: { step in
               sink.yield(
                 event(

@@ -29,8 +29,19 @@ public final class GlyphStudio: @unchecked Sendable {
   public let modelName: String
   private var generators: [SamplerName: GlyphGenerator] = [:]
   private let queue = DispatchQueue(label: "glyffuser.studio")
+  /// Jobs allowed to wait behind the running one; a job beyond them is refused (`Busy`).
+  public let queueLimit: Int
+  private let lock = NSLock()
+  private var admitted = 0
 
-  public init(model url: URL, encoder name: String? = nil) throws {
+  /// The studio is running one job and `queueLimit` more are waiting (HTTP 429).
+  public struct Busy: Error, CustomStringConvertible {
+    public var waiting: Int
+    public var description: String { "\(waiting) generations are already waiting; try again soon" }
+  }
+
+  public init(model url: URL, encoder name: String? = nil, queueLimit: Int = 8) throws {
+    self.queueLimit = max(0, queueLimit)
     model = try ModelFolder.load(from: url)
     encoder = try TextEncoder.load(name ?? model.record.textEncoder)
     modelName = url.lastPathComponent
@@ -42,13 +53,42 @@ public final class GlyphStudio: @unchecked Sendable {
     _ request: GenerationRequest, onStep: @escaping @Sendable (Step) -> Void,
     isCancelled: @escaping @Sendable () -> Bool
   ) async throws -> Result {
-    try await withCheckedThrowingContinuation { continuation in
+    try await generate(request, ticket: try admit(), onStep: onStep, isCancelled: isCancelled)
+  }
+
+  /// As above, for a job already admitted (the server admits before it answers, so that a full
+  /// queue is a 429, not an error inside a stream); the place is freed when the job ends.
+  public func generate(
+    _ request: GenerationRequest, ticket: Ticket, onStep: @escaping @Sendable (Step) -> Void,
+    isCancelled: @escaping @Sendable () -> Bool
+  ) async throws -> Result {
+    defer { withExtendedLifetime(ticket) {} }
+    return try await withCheckedThrowingContinuation { continuation in
       queue.async(
         execute: DispatchWorkItem {
           continuation.resume(
             with: Swift.Result { try self.run(request, onStep: onStep, isCancelled: isCancelled) })
         })
     }
+  }
+
+  /// A place in the studio for one job, given back when the ticket is released.
+  public final class Ticket: @unchecked Sendable {
+    private let release: () -> Void
+    init(release: @escaping () -> Void) { self.release = release }
+    deinit { release() }
+  }
+
+  /// Takes a place for a job: the running one plus `queueLimit` waiting, first come first served
+  /// (the queue is serial and FIFO).
+  public func admit() throws(Busy) -> Ticket {
+    let waiting = lock.withLock { () -> Int? in
+      guard admitted <= queueLimit else { return admitted - 1 }
+      admitted += 1
+      return nil
+    }
+    if let waiting { throw Busy(waiting: waiting) }
+    return Ticket { [self] in lock.withLock { admitted -= 1 } }
   }
 
   private func generator(_ name: SamplerName) throws -> GlyphGenerator {

@@ -22,9 +22,10 @@ import Testing
   /// Runs `body` against a server on a free port (serving `model`, default the shipped one),
   /// then shuts it down.
   static func withServer(
-    model: URL? = nil, explain: URL? = nil, _ body: @Sendable (URL, Gallery) async throws -> Void
+    model: URL? = nil, explain: URL? = nil, queueLimit: Int = 8,
+    _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
-    let studio = try GlyphStudio(model: try model ?? #require(shippedModel))
+    let studio = try GlyphStudio(model: try model ?? #require(shippedModel), queueLimit: queueLimit)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "glyffuser-serve-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -165,6 +166,31 @@ import Testing
         #expect(
           code != 200 || !String(decoding: body, as: UTF8.self).contains("secret"), "\(escape)")
       }
+    }
+  }
+
+  /// With one generation running and no room to wait (`queueLimit` 0), another request is a 429
+  /// at once; when the first client leaves, the place is free again.
+  @Test(.enabled(if: shippedModel != nil, "the shipped model is not in this checkout"))
+  func aFullQueueIsRefusedWith429() async throws {
+    try await Self.withServer(queueLimit: 0) { base, gallery in
+      let client = try RawHTTPClient(port: try #require(base.port))
+      try client.send(
+        "GET /api/generate?prompt=gold&count=4&steps=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
+      #expect(try client.receive().hasPrefix("HTTP/1.1 200"))
+      let small = URL(string: base.absoluteString + "/api/generate?prompt=fire&count=1&steps=1")!
+      let start = Date()
+      let (busy, body) = try await Self.get(small)
+      #expect(busy == 429 && String(decoding: body, as: UTF8.self).contains("waiting"))
+      #expect(Date().timeIntervalSince(start) < 1)
+      client.close()
+      var status = 0
+      for _ in 0..<60 where status != 200 {
+        try await Task.sleep(for: .milliseconds(500))
+        status = try await Self.get(small).0
+      }
+      #expect(status == 200, "the place was not given back")
+      #expect(gallery.entries().map(\.request.prompt) == ["fire"])
     }
   }
 
