@@ -124,7 +124,8 @@ let package = Package(
       name: "GlyphDataTests", dependencies: ["GlyphData", "Imaging", "Tensors"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "NN", "GlyphData"],
+      name: "DiffusionTests",
+      dependencies: ["Diffusion", "Tensors", "NN", "GlyphData", "TextEncoding"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "TextEncodingTests", dependencies: ["TextEncoding", "NN", "Tensors", "JobControl"],

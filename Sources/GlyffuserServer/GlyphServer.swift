@@ -64,7 +64,7 @@ public enum GlyphServer {
       try json(
         Info(
           model: studio.modelName, trainingSteps: studio.model.record.trainingSteps,
-          encoder: studio.encoder.name, samplers: SamplerNames.all,
+          encoder: studio.encoder.name, samplers: SamplerName.allCases.map(\.rawValue),
           maxCount: GenerationRequest.maxCount, explain: explain != nil))
     }
     router.get("/api/gallery") { _, _ in try json(gallery.entries()) }
@@ -193,10 +193,6 @@ public enum GlyphServer {
   static func dataURI(_ image: RasterImage) -> String {
     "data:image/png;base64," + Data((try? PNGEncoder.encode(image)) ?? []).base64EncodedString()
   }
-}
-
-enum SamplerNames {
-  static var all: [String] { Diffusion.SamplerName.allCases.map(\.rawValue) }
 }
 
 /// A thread-safe one-way switch.

@@ -1,6 +1,7 @@
 import Foundation
 import GlyphData
 import Testing
+import TextEncoding
 
 @testable import Diffusion
 
@@ -19,11 +20,7 @@ import Testing
   }
   static var canBuild: Bool { executable != nil && hasSources }
   static var canMount: Bool { canBuild && getuid() == 0 }
-  static var hasMiniLM: Bool {
-    FileManager.default.fileExists(
-      atPath: FileManager.default.homeDirectoryForCurrentUser
-        .appendingPathComponent(".cache/glyffuser/encoders/all-MiniLM-L6-v2").path)
-  }
+  static var hasMiniLM: Bool { EncoderCatalog.defaultIsInstalled }
 
   struct Outcome {
     var status: Int32
