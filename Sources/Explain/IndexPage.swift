@@ -43,94 +43,94 @@ public enum IndexPage {
       if target != section {
         if section >= 0 { body += "</section>\n" }
         section = target
-        body += "<section>\n<h2>\(escape(sections[section].title))</h2>\n"
+        body += "<section>\n<h2>\(HTMLDocument.escape(sections[section].title))</h2>\n"
       }
       body += figureHTML(entry, number: number + 1)
     }
     if section >= 0 { body += "</section>\n" }
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>\(escape(title))</title>
-      <style>
-      body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222;
-             max-width: 1320px; margin: 0 auto; padding: 24px; background: #fafafa; }
-      h1 { font-size: 26px; margin: 0 0 4px; }
-      h2 { font-size: 21px; margin: 36px 0 12px; border-bottom: 1px solid #ddd; padding-bottom: 6px; }
-      p.lead { color: #555; margin: 0 0 12px; }
-      figure { margin: 0 0 28px; background: #fff; border: 1px solid #e3e3e3; border-radius: 6px;
-               padding: 12px; }
-      figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
-      figure img + img { margin-top: 10px; }
-      figcaption { color: #444; margin-top: 8px; font-size: 15px; }
-      figcaption b { color: #111; }
-      .files { font-size: 13px; color: #666; }
-      .skipped { color: #8a5a00; background: #fff8e6; border: 1px solid #f0d9a0; border-radius: 6px;
-                 padding: 10px 12px; margin: 0 0 20px; }
-      #explain-status { font-family: monospace; color: #b00; white-space: pre-wrap; }
-      </style>
-      <script>
-      (function () {
-        var errors = [];
-        function report(message) { errors.push(String(message)); show(); }
-        function show() {
-          var el = document.getElementById("explain-status");
-          if (!el) return;
-          el.textContent = errors.length ? "EXPLAIN-ERROR: " + errors.join(" | ") : "EXPLAIN-OK";
-          el.hidden = errors.length === 0;
-        }
-        // Capture phase: resource errors (an <img> that fails) do not bubble to window.
-        window.addEventListener("error", function (e) {
-          var t = e.target;
-          if (t && t !== window && (t.src || t.href)) report("failed to load " + (t.src || t.href));
-          else report((e.message || "script error") + (e.filename ? " at " + e.filename + ":" + e.lineno : ""));
-        }, true);
-        window.addEventListener("unhandledrejection", function (e) { report("unhandled rejection: " + e.reason); });
-        var consoleError = console.error;
-        console.error = function () {
-          report(Array.prototype.join.call(arguments, " "));
-          return consoleError.apply(console, arguments);
-        };
-        window.addEventListener("load", function () {
-          for (var i = 0; i < document.images.length; i++) {
-            var img = document.images[i];
-            if (!img.complete || img.naturalWidth === 0) report("image not shown: " + img.getAttribute("src"));
-          }
-          show();
-        });
-      })();
-      </script>
-      </head>
-      <body>
-      <div id="explain-status" hidden>EXPLAIN-PENDING</div>
-      <h1>\(escape(title))</h1>
-      <p class="lead">The figures of the article “What exactly is it that diffusion models learn?”, drawn by <code>glyffuser explain all</code> from this data set and model.</p>
-      \(body)</body>
-      </html>
-
-      """
+    return HTMLDocument.page(
+      title: title, style: style, head: errorReporter,
+      body: """
+        <div id="explain-status" hidden>EXPLAIN-PENDING</div>
+        <h1>\(HTMLDocument.escape(title))</h1>
+        <p class="lead">The figures of the article “What exactly is it that diffusion models learn?”, drawn by <code>glyffuser explain all</code> from this data set and model.</p>
+        \(body)
+        """)
   }
 
+  static let style = """
+    body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222;
+           max-width: 1320px; margin: 0 auto; padding: 24px; background: #fafafa; }
+    h1 { font-size: 26px; margin: 0 0 4px; }
+    h2 { font-size: 21px; margin: 36px 0 12px; border-bottom: 1px solid #ddd; padding-bottom: 6px; }
+    p.lead { color: #555; margin: 0 0 12px; }
+    figure { margin: 0 0 28px; background: #fff; border: 1px solid #e3e3e3; border-radius: 6px;
+             padding: 12px; }
+    figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+    figure img + img { margin-top: 10px; }
+    figcaption { color: #444; margin-top: 8px; font-size: 15px; }
+    figcaption b { color: #111; }
+    .files { font-size: 13px; color: #666; }
+    .skipped { color: #8a5a00; background: #fff8e6; border: 1px solid #f0d9a0; border-radius: 6px;
+               padding: 10px 12px; margin: 0 0 20px; }
+    #explain-status { font-family: monospace; color: #b00; white-space: pre-wrap; }
+    """
+
+  /// Reports failed images and script errors in #explain-status (EXPLAIN-OK when none), which
+  /// `scripts/test-explain-html` reads from headless Chromium.
+  static let errorReporter = """
+    <script>
+    (function () {
+      var errors = [];
+      function report(message) { errors.push(String(message)); show(); }
+      function show() {
+        var el = document.getElementById("explain-status");
+        if (!el) return;
+        el.textContent = errors.length ? "EXPLAIN-ERROR: " + errors.join(" | ") : "EXPLAIN-OK";
+        el.hidden = errors.length === 0;
+      }
+      // Capture phase: resource errors (an <img> that fails) do not bubble to window.
+      window.addEventListener("error", function (e) {
+        var t = e.target;
+        if (t && t !== window && (t.src || t.href)) report("failed to load " + (t.src || t.href));
+        else report((e.message || "script error") + (e.filename ? " at " + e.filename + ":" + e.lineno : ""));
+      }, true);
+      window.addEventListener("unhandledrejection", function (e) { report("unhandled rejection: " + e.reason); });
+      var consoleError = console.error;
+      console.error = function () {
+        report(Array.prototype.join.call(arguments, " "));
+        return consoleError.apply(console, arguments);
+      };
+      window.addEventListener("load", function () {
+        for (var i = 0; i < document.images.length; i++) {
+          var img = document.images[i];
+          if (!img.complete || img.naturalWidth === 0) report("image not shown: " + img.getAttribute("src"));
+        }
+        show();
+      });
+    })();
+    </script>
+    """
+
   static func figureHTML(_ entry: Entry, number: Int) -> String {
-    let label = "Figure \(number) · \(escape(entry.name))"
+    let label = "Figure \(number) · \(HTMLDocument.escape(entry.name))"
     if let why = entry.skipped {
-      return "<div class=\"skipped\"><b>\(label)</b> was not drawn: \(escape(why)). "
-        + "<span class=\"files\">\(escape(entry.caption))</span></div>\n"
+      return "<div class=\"skipped\"><b>\(label)</b> was not drawn: \(HTMLDocument.escape(why)). "
+        + "<span class=\"files\">\(HTMLDocument.escape(entry.caption))</span></div>\n"
     }
     let images = entry.files.filter { isImage($0) }
     let others = entry.files.filter { !isImage($0) }
-    var html = "<figure id=\"\(escape(entry.name))\">\n"
+    var html = "<figure id=\"\(HTMLDocument.escape(entry.name))\">\n"
     for file in images {
-      html += "<img src=\"\(escape(percentEncoded(file)))\" alt=\"\(escape(entry.caption))\">\n"
+      html +=
+        "<img src=\"\(HTMLDocument.escape(percentEncoded(file)))\" alt=\"\(HTMLDocument.escape(entry.caption))\">\n"
     }
-    html += "<figcaption><b>\(label).</b> \(escape(entry.caption))"
+    html += "<figcaption><b>\(label).</b> \(HTMLDocument.escape(entry.caption))"
     if !others.isEmpty {
       let links = others.map {
         let kind = $0.hasSuffix(".html") ? "interactive version" : $0
-        return "<a href=\"\(escape(percentEncoded($0)))\">\(escape(kind))</a>"
+        return
+          "<a href=\"\(HTMLDocument.escape(percentEncoded($0)))\">\(HTMLDocument.escape(kind))</a>"
       }
       html += " <span class=\"files\">(\(links.joined(separator: ", ")))</span>"
     }
@@ -145,21 +145,6 @@ public enum IndexPage {
 
   static func percentEncoded(_ path: String) -> String {
     path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
-  }
-
-  static func escape(_ s: String) -> String {
-    var out = ""
-    for c in s {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(c)
-      }
-    }
-    return out
   }
 
   /// Writes `index.html` into `directory`.

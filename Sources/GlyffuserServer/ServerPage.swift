@@ -1,17 +1,14 @@
+import Explain
+
 /// The page `glyffuser serve` shows at `/`: plain HTML, CSS and JavaScript in one string, no
 /// external resources, so it works offline. It reads `/api/info`, streams `/api/generate` with an
 /// `EventSource` (every step's x_t and predicted x₀ drawn as they arrive, a progress bar with an
 /// estimate of the time left, cancel by closing the stream) and lists `/api/gallery`.
 enum ServerPage {
-  static let html = #"""
-    <!DOCTYPE html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <link rel="icon" href="data:,">
-    <title>Glyffuser</title>
-    <style>
+  static let html = HTMLDocument.page(
+    title: "Glyffuser", style: style, head: HTMLDocument.emptyFavicon, body: body)
+
+  static let style = #"""
     body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222;
            max-width: 1100px; margin: 0 auto; padding: 20px; background: #fafafa; }
     h1 { font-size: 1.6em; margin: 0 0 4px; } .sub { color: #666; margin: 0 0 16px; }
@@ -38,9 +35,9 @@ enum ServerPage {
     #gallery { display: flex; flex-wrap: wrap; gap: 10px; }
     #gallery figure { margin: 0; width: 130px; font-size: 0.75em; color: #555; }
     #gallery img { width: 128px; image-rendering: pixelated; border: 1px solid #ddd; background: #fff; }
-    </style>
-    </head>
-    <body>
+    """#
+
+  static let body = #"""
     <h1>Glyffuser</h1>
     <p class="sub" id="model">Invent Chinese characters for English words, and watch them emerge from noise.</p>
     <p class="sub" id="explainLink" hidden><a href="/explain/" target="_blank">Explain: what the model learned, figure by figure, and the data set as a map</a></p>
@@ -147,7 +144,5 @@ enum ServerPage {
     for (const [k, v] of shared) { const f = $("form").elements[k]; if (f) f.value = v; }
     info().then(gallery).then(() => { if (shared.get("prompt")) $("go").click(); });
     </script>
-    </body>
-    </html>
     """#
 }

@@ -171,14 +171,22 @@ public enum DatasetBuilder {
   static func writeMetadata(
     _ kept: [(UInt32, String)], splits: [DatasetSplit], labels: [GlyphLabels?], to dir: URL
   ) throws {
+    // Written field by field so that the columns keep their order; each string through
+    // JSONEncoder (RFC 8259 §7 escapes, non-ASCII as UTF-8).
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    func jsonString(_ s: String) throws -> String {
+      String(decoding: try encoder.encode(s), as: UTF8.self)
+    }
     var text = ""
     text.reserveCapacity(kept.count * 120)
     for (i, (cp, caption)) in kept.enumerated() {
       let character = String(Character(Unicode.Scalar(cp)!))
       text +=
-        "{\"file_name\": \(jsonString(pngFileName(cp))), \"caption\": \(jsonString(caption)), "
+        "{\"file_name\": \(try jsonString(pngFileName(cp))), \"caption\": \(try jsonString(caption)), "
       text +=
-        "\"character\": \(jsonString(character)), \"codepoint\": \(jsonString(codepointLabel(cp))), "
+        "\"character\": \(try jsonString(character)), "
+        + "\"codepoint\": \(try jsonString(codepointLabel(cp))), "
       text += "\"split\": \"\(splits[i].rawValue)\""
       if let l = labels[i] { text += ", \"radical\": \(l.radical), \"strokes\": \(l.strokes)" }
       text += "}\n"

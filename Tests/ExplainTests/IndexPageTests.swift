@@ -16,7 +16,7 @@ import Testing
   @Test func sectionsAppearInTheArticlesOrder() throws {
     let html = IndexPage.html(Self.entries)
     let positions = try IndexPage.sections.map { s in
-      try #require(html.range(of: "<h2>\(IndexPage.escape(s.title))</h2>")).lowerBound
+      try #require(html.range(of: "<h2>\(HTMLDocument.escape(s.title))</h2>")).lowerBound
     }
     #expect(positions == positions.sorted())
     // Each figure sits in its section: gaussian and dataset-map before "How and why …", forward

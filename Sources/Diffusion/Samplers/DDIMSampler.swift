@@ -23,21 +23,16 @@ public struct DDIMSampler: DiscreteTimestepSampler {
     self.finalAlphaIsOne = finalAlphaIsOne
   }
 
-  public func sample<N: NoiseSource>(
-    from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
-  ) throws -> Tensor {
+  public func step(_ x: Tensor, at i: Int, _ d: Denoised, noise: inout some NoiseSource) -> Tensor {
     let ac = schedule.alphasCumprod
-    let stride = schedule.trainTimesteps / stepCount
-    let finalAlpha = finalAlphaIsOne ? 1 : ac[0]
-    return try walk(from: xT, denoiser: denoiser, onStep: onStep) { x, _, t, aT, d in
-      let prev = t - stride
-      let aPrev = prev >= 0 ? ac[prev] : finalAlpha
-      let variance = (1 - aPrev) / (1 - aT) * (1 - aT / aPrev)
-      let std = eta * variance.squareRoot()
-      let dir = max(1 - aPrev - std * std, 0).squareRoot()
-      let next = Elementwise.combine((aPrev.squareRoot(), d.x0), (dir, d.epsilon))
-      guard eta > 0 else { return next }
-      return Elementwise.combine((1, next), (std, noise.next(shape: x.shape)))
-    }
+    let t = grid.timesteps[i]
+    let (aT, prev) = (ac[t], t - schedule.trainTimesteps / stepCount)
+    let aPrev = prev >= 0 ? ac[prev] : (finalAlphaIsOne ? 1 : ac[0])
+    let variance = (1 - aPrev) / (1 - aT) * (1 - aT / aPrev)
+    let std = eta * variance.squareRoot()
+    let dir = max(1 - aPrev - std * std, 0).squareRoot()
+    let next = Elementwise.combine((aPrev.squareRoot(), d.x0), (dir, d.epsilon))
+    guard eta > 0 else { return next }
+    return Elementwise.combine((1, next), (std, noise.next(shape: x.shape)))
   }
 }

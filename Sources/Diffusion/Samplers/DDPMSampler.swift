@@ -21,25 +21,21 @@ public struct DDPMSampler: DiscreteTimestepSampler {
     self.variance = variance
   }
 
-  public func sample<N: NoiseSource>(
-    from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
-  ) throws -> Tensor {
-    let ac = schedule.alphasCumprod
-    let ts = grid.timesteps
-    return try walk(from: xT, denoiser: denoiser, onStep: onStep) { x, i, t, aT, d in
-      let aPrev = i + 1 < ts.count ? ac[ts[i + 1]] : 1
-      let alpha = aT / aPrev
-      let beta = 1 - alpha
-      let cx0 = aPrev.squareRoot() * beta / (1 - aT)
-      let cx = alpha.squareRoot() * (1 - aPrev) / (1 - aT)
-      let mean = Elementwise.combine((cx0, d.x0), (cx, x))
-      guard t > 0 else { return mean }
-      let v: Double
-      switch variance {
-      case .fixedSmall: v = max((1 - aPrev) / (1 - aT) * beta, 1e-20)
-      case .fixedLarge: v = beta
-      }
-      return Elementwise.combine((1, mean), (v.squareRoot(), noise.next(shape: x.shape)))
+  public func step(_ x: Tensor, at i: Int, _ d: Denoised, noise: inout some NoiseSource) -> Tensor {
+    let (ac, ts) = (schedule.alphasCumprod, grid.timesteps)
+    let aT = ac[ts[i]]
+    let aPrev = i + 1 < ts.count ? ac[ts[i + 1]] : 1
+    let alpha = aT / aPrev
+    let beta = 1 - alpha
+    let cx0 = aPrev.squareRoot() * beta / (1 - aT)
+    let cx = alpha.squareRoot() * (1 - aPrev) / (1 - aT)
+    let mean = Elementwise.combine((cx0, d.x0), (cx, x))
+    guard ts[i] > 0 else { return mean }
+    let v: Double
+    switch variance {
+    case .fixedSmall: v = max((1 - aPrev) / (1 - aT) * beta, 1e-20)
+    case .fixedLarge: v = beta
     }
+    return Elementwise.combine((1, mean), (v.squareRoot(), noise.next(shape: x.shape)))
   }
 }

@@ -27,24 +27,19 @@ public struct DPMSolverMultistepSampler: SigmaGridSampler {
 
   public let grid: VarianceExplodingGrid
   public let variant: Variant
-  public let solverOrder: Int
+  public let order: MultistepOrder
   public let solverType: SolverType
-  public let lowerOrderFinal: Bool
 
   public var initNoiseSigma: Double { 1 }
 
   public init(
-    grid: VarianceExplodingGrid, variant: Variant = .ode, solverOrder: Int = 2,
-    solverType: SolverType = .midpoint, lowerOrderFinal: Bool = true
-  ) throws(ScheduleError) {
-    guard solverOrder == 1 || solverOrder == 2 else {
-      throw .unsupported("solver_order \(solverOrder) (1 or 2 are implemented)")
-    }
+    grid: VarianceExplodingGrid, variant: Variant = .ode, order: MultistepOrder = .standard,
+    solverType: SolverType = .midpoint
+  ) {
     self.grid = grid
     self.variant = variant
-    self.solverOrder = solverOrder
+    self.order = order
     self.solverType = solverType
-    self.lowerOrderFinal = lowerOrderFinal
   }
 
   /// r = h_prev/h for the second-order correction, or nil (stay first order) when a repeated
@@ -67,7 +62,7 @@ public struct DPMSolverMultistepSampler: SigmaGridSampler {
       let lastStep = i == n - 1  // final σ is 0: always first order
       let h = tgt.lambda - s0.lambda
       var terms: [(Double, Tensor)]
-      let firstOrder = solverOrder == 1 || previousX0 == nil || lastStep
+      let firstOrder = order.order == 1 || previousX0 == nil || lastStep
       switch variant {
       case .ode:
         let c = -tgt.alpha * expm1(-h)

@@ -25,6 +25,8 @@ public struct DiscreteTimestepGrid: Sendable {
 /// model at x_t with α = √ᾱ_t and σ = √(1 − ᾱ_t); a conforming type supplies only its update rule.
 public protocol DiscreteTimestepSampler: Sampler {
   var grid: DiscreteTimestepGrid { get }
+  /// The update rule: from x at grid index i, given the model's prediction there, the x at i + 1.
+  func step(_ x: Tensor, at i: Int, _ d: Denoised, noise: inout some NoiseSource) -> Tensor
 }
 
 extension DiscreteTimestepSampler {
@@ -33,19 +35,16 @@ extension DiscreteTimestepSampler {
   public var timesteps: [Float] { grid.timesteps.map(Float.init) }
   public var initNoiseSigma: Double { 1 }
 
-  /// Runs the grid: at each step the model's prediction at (x, t_i) goes to `rule`, which
-  /// returns the next x given i, t_i and ᾱ_{t_i}.
-  func walk(
-    from xT: Tensor, denoiser: Denoiser, onStep: TrajectoryCallback?,
-    _ rule: (_ x: Tensor, _ i: Int, _ t: Int, _ alphaBar: Double, _ d: Denoised) throws -> Tensor
+  /// Runs the grid: at each step the model's prediction at (x, t_i) goes to `step`.
+  public func sample<N: NoiseSource>(
+    from xT: Tensor, denoiser: Denoiser, noise: inout N, onStep: TrajectoryCallback?
   ) throws -> Tensor {
-    let ac = schedule.alphasCumprod
-    return try walk(from: xT, onStep: onStep) { x, i in
+    try walk(from: xT, onStep: onStep) { x, i in
       let t = grid.timesteps[i]
-      let aT = ac[t]
+      let aT = schedule.alphasCumprod[t]
       let d = try denoiser(
         x, timestep: Float(t), alpha: aT.squareRoot(), sigma: (1 - aT).squareRoot())
-      return (try rule(x, i, t, aT, d), d.x0)
+      return (step(x, at: i, d, noise: &noise), d.x0)
     }
   }
 }

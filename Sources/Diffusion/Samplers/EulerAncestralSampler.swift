@@ -8,14 +8,12 @@ import Tensors
 public typealias EulerAncestralSampler = VarianceExplodingGridSampler<EulerAncestralStep>
 
 public enum EulerAncestralStep: VarianceExplodingStep {
-  public static func step<N: NoiseSource>(
-    _ x: Tensor, at i: Int, on grid: VarianceExplodingGrid, _ d: Denoised, denoiser: Denoiser,
-    noise: inout N
-  ) throws -> Tensor {
-    let (s, to) = (grid[sigma: i], grid[sigma: i + 1])
+  public static func step(_ p: EulerFamilyPoint, noise: inout some NoiseSource) throws -> Tensor {
+    let (s, to) = (p.sigma, p.nextSigma)
     let up = (to * to * (s * s - to * to) / (s * s)).squareRoot()
     let down = max(to * to - up * up, 0).squareRoot()
     let k = (down - s) / s
-    return Elementwise.combine((1 + k, x), (-k, d.x0), (up, noise.next(shape: x.shape)))
+    return Elementwise.combine(
+      (1 + k, p.x), (-k, p.denoised.x0), (up, noise.next(shape: p.x.shape)))
   }
 }

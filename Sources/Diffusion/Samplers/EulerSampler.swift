@@ -7,12 +7,8 @@ import Tensors
 public typealias EulerSampler = VarianceExplodingGridSampler<EulerStep>
 
 public enum EulerStep: VarianceExplodingStep {
-  public static func step<N: NoiseSource>(
-    _ x: Tensor, at i: Int, on grid: VarianceExplodingGrid, _ d: Denoised, denoiser: Denoiser,
-    noise: inout N
-  ) throws -> Tensor {
-    let (s, next) = (grid[sigma: i], grid[sigma: i + 1])
-    let k = (next - s) / s  // dt/σ
-    return Elementwise.combine((1 + k, x), (-k, d.x0))
+  public static func step(_ p: EulerFamilyPoint, noise: inout some NoiseSource) throws -> Tensor {
+    let k = (p.nextSigma - p.sigma) / p.sigma  // dt/σ
+    return Elementwise.combine((1 + k, p.x), (-k, p.denoised.x0))
   }
 }

@@ -8,19 +8,15 @@ import Tensors
 public typealias HeunSampler = VarianceExplodingGridSampler<HeunStep>
 
 public enum HeunStep: VarianceExplodingStep {
-  public static func step<N: NoiseSource>(
-    _ x: Tensor, at i: Int, on grid: VarianceExplodingGrid, _ d: Denoised, denoiser: Denoiser,
-    noise: inout N
-  ) throws -> Tensor {
-    let (s, next) = (grid[sigma: i], grid[sigma: i + 1])
-    let k = (next - s) / s
-    let euler = Elementwise.combine((1 + k, x), (-k, d.x0))
+  public static func step(_ p: EulerFamilyPoint, noise: inout some NoiseSource) throws -> Tensor {
+    let euler = try EulerStep.step(p, noise: &noise)
+    let (s, next) = (p.sigma, p.nextSigma)
     guard next != 0 else { return euler }
-    let d2 = try denoiser.varianceExploding(euler, timestep: grid[timestep: i + 1], sigma: next)
+    let d2 = try p.denoiseAtNext(euler)
     let dt = next - s
     // x + dt/2·((x − x0)/σ + (x̃ − x0')/σ')
     return Elementwise.combine(
-      (1 + dt / (2 * s), x), (-dt / (2 * s), d.x0), (dt / (2 * next), euler),
+      (1 + dt / (2 * s), p.x), (-dt / (2 * s), p.denoised.x0), (dt / (2 * next), euler),
       (-dt / (2 * next), d2.x0))
   }
 }

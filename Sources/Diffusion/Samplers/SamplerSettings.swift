@@ -50,13 +50,14 @@ public struct SamplerSettings: Sendable, Equatable {
       sigmaSpacing: sigmaSpacing, placement: placement)
     switch kind {
     case .dpmSolverMultistep:
-      return try DPMSolverMultistepSampler(
-        grid: grid, variant: dpmVariant, solverOrder: solverOrder, solverType: solverType,
-        lowerOrderFinal: lowerOrderFinal)
+      return DPMSolverMultistepSampler(
+        grid: grid, variant: dpmVariant,
+        order: try MultistepOrder(solverOrder, lowerOrderFinal: lowerOrderFinal),
+        solverType: solverType)
     case .uniPC:
-      return try UniPCSampler(
-        grid: grid, variant: uniPCVariant, solverOrder: solverOrder,
-        lowerOrderFinal: lowerOrderFinal)
+      return UniPCSampler(
+        grid: grid, variant: uniPCVariant,
+        order: try MultistepOrder(solverOrder, lowerOrderFinal: lowerOrderFinal))
     case .euler: return EulerSampler(grid: grid)
     case .eulerAncestral: return EulerAncestralSampler(grid: grid)
     default: return HeunSampler(grid: grid)
@@ -128,27 +129,25 @@ extension SchedulerConfig {
         "variance_type", varianceType ?? "fixed_small",
         [("fixed_small", .fixedSmall), ("fixed_large", .fixedLarge)])
     }
+    if kind == .dpmSolverMultistep || kind == .uniPC {
+      // Both multistep solvers: order 1 or 2 (diffusers allows 3), lower order at the end.
+      s.solverOrder = solverOrder ?? 2
+      guard s.solverOrder == 1 || s.solverOrder == 2 else {
+        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
+      }
+      s.lowerOrderFinal = lowerOrderFinal ?? true
+    }
     if kind == .dpmSolverMultistep {
       s.dpmVariant = try Self.choose(
         "algorithm_type", algorithmType ?? "dpmsolver++",
         [("dpmsolver++", .ode), ("sde-dpmsolver++", .sde)])
       s.solverType = try Self.choose(
         "solver_type", solverType ?? "midpoint", [("midpoint", .midpoint), ("heun", .heun)])
-      s.solverOrder = solverOrder ?? 2
-      guard s.solverOrder == 1 || s.solverOrder == 2 else {
-        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
-      }
-      s.lowerOrderFinal = lowerOrderFinal ?? true
       if let v = varianceType { throw .unsupported(key: "variance_type", value: v) }
     }
     if kind == .uniPC {
       s.uniPCVariant = try Self.choose(
         "solver_type", solverType ?? "bh2", [("bh1", .bh1), ("bh2", .bh2)])
-      s.solverOrder = solverOrder ?? 2
-      guard s.solverOrder == 1 || s.solverOrder == 2 else {
-        throw .unsupported(key: "solver_order", value: "\(s.solverOrder)")
-      }
-      s.lowerOrderFinal = lowerOrderFinal ?? true
       if predictX0 == false { throw .unsupported(key: "predict_x0", value: "false") }
       if let d = disableCorrector, !d.isEmpty {
         throw .unsupported(key: "disable_corrector", value: "\(d)")

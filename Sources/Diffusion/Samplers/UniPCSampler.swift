@@ -18,22 +18,16 @@ public struct UniPCSampler: SigmaGridSampler {
 
   public let grid: VarianceExplodingGrid
   public let variant: Variant
-  public let solverOrder: Int
-  public let lowerOrderFinal: Bool
+  public let order: MultistepOrder
 
   public var initNoiseSigma: Double { 1 }
 
   public init(
-    grid: VarianceExplodingGrid, variant: Variant = .bh2, solverOrder: Int = 2,
-    lowerOrderFinal: Bool = true
-  ) throws(ScheduleError) {
-    guard solverOrder == 1 || solverOrder == 2 else {
-      throw .unsupported("UniPC solver_order \(solverOrder) (1 or 2 are implemented)")
-    }
+    grid: VarianceExplodingGrid, variant: Variant = .bh2, order: MultistepOrder = .standard
+  ) {
     self.grid = grid
     self.variant = variant
-    self.solverOrder = solverOrder
-    self.lowerOrderFinal = lowerOrderFinal
+    self.order = order
   }
 
   /// Coefficients shared by predictor and corrector between grid indices s → t.
@@ -64,12 +58,11 @@ public struct UniPCSampler: SigmaGridSampler {
         x = corrector(xs, mT: d.x0, history: outputs, step: i, order: lastOrder) ?? x
       }
       outputs.append(d.x0)
-      if outputs.count > solverOrder { outputs.removeFirst() }
-      var order = lowerOrderFinal ? min(solverOrder, n - i) : solverOrder
-      order = min(order, min(i, solverOrder) + 1)
-      lastOrder = order
+      if outputs.count > order.order { outputs.removeFirst() }
+      let stepOrder = order.at(step: i, of: n)
+      lastOrder = stepOrder
       lastSample = x
-      return predictor(x, history: outputs, step: i, order: order)
+      return predictor(x, history: outputs, step: i, order: stepOrder)
     }
   }
 

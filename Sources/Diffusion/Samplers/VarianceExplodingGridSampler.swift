@@ -29,13 +29,29 @@ extension SigmaGridSampler {
   }
 }
 
-/// The update rule of an Euler-family sampler: from x at grid index i, given the model's prediction
-/// there, the x at i + 1 (a second model call, as Heun makes, goes through `denoiser`).
+/// Where an Euler-family update stands: x at grid index i, the model's prediction there, σ_i and
+/// σ_{i+1}, and a second model call at σ_{i+1} for rules that make one (Heun).
+public struct EulerFamilyPoint {
+  public let x: Tensor
+  public let denoised: Denoised
+  let index: Int
+  let grid: VarianceExplodingGrid
+  let denoiser: Denoiser
+
+  /// σ_i.
+  public var sigma: Double { grid[sigma: index] }
+  /// σ_{i+1} (0 after the last step).
+  public var nextSigma: Double { grid[sigma: index + 1] }
+
+  /// The model's prediction at `x` on grid point i + 1 (only while σ_{i+1} > 0).
+  public func denoiseAtNext(_ x: Tensor) throws -> Denoised {
+    try denoiser.varianceExploding(x, timestep: grid[timestep: index + 1], sigma: nextSigma)
+  }
+}
+
+/// The update rule of an Euler-family sampler: from a point at grid index i, the x at i + 1.
 public protocol VarianceExplodingStep: Sendable {
-  static func step<N: NoiseSource>(
-    _ x: Tensor, at i: Int, on grid: VarianceExplodingGrid, _ d: Denoised, denoiser: Denoiser,
-    noise: inout N
-  ) throws -> Tensor
+  static func step(_ p: EulerFamilyPoint, noise: inout some NoiseSource) throws -> Tensor
 }
 
 /// The Euler family (Euler, Euler ancestral, Heun) as a grid × an update rule: every member walks
@@ -56,7 +72,8 @@ public struct VarianceExplodingGridSampler<Step: VarianceExplodingStep>: SigmaGr
       sampleScale: { 1 / (grid[sigma: $0 + 1] * grid[sigma: $0 + 1] + 1).squareRoot() }
     ) { x, i in
       let d = try denoiser.varianceExploding(x, timestep: grid[timestep: i], sigma: grid[sigma: i])
-      return (try Step.step(x, at: i, on: grid, d, denoiser: denoiser, noise: &noise), d.x0)
+      let point = EulerFamilyPoint(x: x, denoised: d, index: i, grid: grid, denoiser: denoiser)
+      return (try Step.step(point, noise: &noise), d.x0)
     }
   }
 }

@@ -50,32 +50,21 @@ enum DatasetMapPage {
     json = json.replacingOccurrences(of: "</", with: "<\\/")
 
     let title = "Glyffuser — the data set in 2-D (UMAP)"
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <link rel="icon" href="data:,">
-      <title>\(title)</title>
-      <style>\(css)</style>
-      </head>
-      <body>
-      <h1>\(title)</h1>
-      <p>Each dot is one of the \(n) glyphs (\(dataset.size)×\(dataset.size) px), placed by UMAP
-      so that glyphs with similar pixels lie close together; the shading is their density.
-      Framed glyphs are examples of left–right compositions (blue, like 明) and top–bottom ones
-      (orange, like 草). Hover a dot to see its glyph and definition, or search a character.</p>
-      <div id="controls"><label for="search">Find a character:</label>
-      <input id="search" type="search" placeholder="明, U+660E or 660E" autocomplete="off">
-      <span id="status"></span></div>
-      <div id="wrap"><canvas id="map"></canvas><div id="tip" hidden></div></div>
-      <script id="data" type="application/json">\(json)</script>
-      <script>\(script)</script>
-      </body>
-      </html>
-
-      """
+    return HTMLDocument.page(
+      title: title, style: css, head: HTMLDocument.emptyFavicon,
+      body: """
+        <h1>\(title)</h1>
+        <p>Each dot is one of the \(n) glyphs (\(dataset.size)×\(dataset.size) px), placed by UMAP
+        so that glyphs with similar pixels lie close together; the shading is their density.
+        Framed glyphs are examples of left–right compositions (blue, like 明) and top–bottom ones
+        (orange, like 草). Hover a dot to see its glyph and definition, or search a character.</p>
+        <div id="controls"><label for="search">Find a character:</label>
+        <input id="search" type="search" placeholder="明, U+660E or 660E" autocomplete="off">
+        <span id="status"></span></div>
+        <div id="wrap"><canvas id="map"></canvas><div id="tip" hidden></div></div>
+        <script id="data" type="application/json">\(json)</script>
+        <script>\(script)</script>
+        """)
   }
 
   /// Every glyph in a grid of `spriteColumns` tiles (2×2 box-averaged while larger than

@@ -32,39 +32,18 @@ public enum NearestNeighbors {
       queries.columns == data.columns,
       "NearestNeighbors: queries have \(queries.columns) features, data \(data.columns)")
     precondition(k >= 1 && k <= data.rows, "NearestNeighbors: k = \(k), \(data.rows) data rows")
-    let m = queries.rows
-    let n = data.rows
-    let d = data.columns
     let queryNorms = queries.squaredNorms()
     let dataNorms = data.squaredNorms()
-    var best = TopK(rows: m, k: k)
-    let block = min(blockRows, m)
-    var gram = [Float](repeating: 0, count: block * n)
-    queries.values.withUnsafeBufferPointer { q in
-      data.values.withUnsafeBufferPointer { x in
-        gram.withUnsafeMutableBufferPointer { g in
-          let gp = SendablePointer(g.baseAddress!)
-          var r0 = 0
-          while r0 < m {
-            let rows = min(block, m - r0)
-            // G = Q[r0 ..< r0 + rows] · Xᵀ  (rows × n).
-            OneDNN.matmul(
-              batch: 1, m: rows, n: n, k: d, a: q.baseAddress! + r0 * d, transposeA: false,
-              b: x.baseAddress!, transposeB: true, bBatchStride: nil, c: g.baseAddress!,
-              bias: nil, accumulate: false, precision: .f32)
-            let base = r0
-            best.withPointers { state in
-              Parallel.forChunks(rows, chunk: 8) { _, range in
-                for r in range {
-                  let i = base + r
-                  let row = gp.pointer + r * n
-                  for j in 0..<n {
-                    state.offer(row: i, squared: row[j], norms: queryNorms[i] + dataNorms[j], j)
-                  }
-                }
-              }
+    var best = TopK(rows: queries.rows, k: k)
+    GramBlocks.forEach(queries: queries, data: data, blockRows: blockRows) { base, rows, g, n in
+      best.withPointers { state in
+        Parallel.forChunks(rows, chunk: 8) { _, range in
+          for r in range {
+            let i = base + r
+            let row = g.pointer + r * n
+            for j in 0..<n {
+              state.offer(row: i, squared: row[j], norms: queryNorms[i] + dataNorms[j], j)
             }
-            r0 += rows
           }
         }
       }
@@ -81,51 +60,33 @@ public enum NearestNeighbors {
   /// arithmetic of the full product.
   public static func exact(within data: FeatureMatrix, k: Int) -> NeighborGraph {
     precondition(k >= 1 && k <= data.rows, "NearestNeighbors: k = \(k), \(data.rows) rows")
-    let n = data.rows
-    let d = data.columns
     let norms = data.squaredNorms()
-    var best = TopK(rows: n, k: k - 1)
-    let block = min(blockRows, n)
-    var gram = [Float](repeating: 0, count: block * n)
-    data.values.withUnsafeBufferPointer { x in
-      gram.withUnsafeMutableBufferPointer { g in
-        let gp = SendablePointer(g.baseAddress!)
-        var r0 = 0
-        while r0 < n {
-          let rows = min(block, n - r0)
-          let width = n - r0
-          // G = X[r0 ..< r0 + rows] · X[r0 ..< n]ᵀ  (rows × width).
-          OneDNN.matmul(
-            batch: 1, m: rows, n: width, k: d, a: x.baseAddress! + r0 * d, transposeA: false,
-            b: x.baseAddress! + r0 * d, transposeB: true, bBatchStride: nil, c: g.baseAddress!,
-            bias: nil, accumulate: false, precision: .f32)
-          let base = r0
-          best.withPointers { state in
-            // Rows of the block: every column j ≥ base except the row itself.
-            Parallel.forChunks(rows, chunk: 8) { _, range in
-              for r in range {
-                let i = base + r
-                let row = gp.pointer + r * width
-                for c in 0..<width where c != r {
-                  let j = base + c
-                  state.offer(row: i, squared: row[c], norms: norms[i] + norms[j], j)
-                }
-              }
-            }
-            // Rows after the block: their pairs with the block's rows, down G's columns.
-            Parallel.forChunks(width - rows, chunk: 64) { _, range in
-              for c in range {
-                let j = base + rows + c
-                for r in 0..<rows {
-                  let i = base + r
-                  state.offer(
-                    row: j, squared: gp.pointer[r * width + rows + c], norms: norms[i] + norms[j],
-                    i)
-                }
-              }
+    var best = TopK(rows: data.rows, k: k - 1)
+    GramBlocks.forEach(queries: data, data: data, blockRows: blockRows, upperTriangle: true) {
+      base, rows, g, width in
+      // G = X[base ..< base + rows] · X[base ..< n]ᵀ.
+      best.withPointers { state in
+        // Rows of the block: every column j ≥ base except the row itself.
+        Parallel.forChunks(rows, chunk: 8) { _, range in
+          for r in range {
+            let i = base + r
+            let row = g.pointer + r * width
+            for c in 0..<width where c != r {
+              let j = base + c
+              state.offer(row: i, squared: row[c], norms: norms[i] + norms[j], j)
             }
           }
-          r0 += rows
+        }
+        // Rows after the block: their pairs with the block's rows, down G's columns.
+        Parallel.forChunks(width - rows, chunk: 64) { _, range in
+          for c in range {
+            let j = base + rows + c
+            for r in 0..<rows {
+              let i = base + r
+              state.offer(
+                row: j, squared: g.pointer[r * width + rows + c], norms: norms[i] + norms[j], i)
+            }
+          }
         }
       }
     }
@@ -198,51 +159,32 @@ struct TopK {
   /// ~‖q‖²·10⁻⁷ to cancellation, a relative error of ~10⁻³ for close neighbours, and σ, ρ are
   /// computed from these distances. With `selfFirst`, row i starts with (i, 0).
   func graph(queries: FeatureMatrix, data: FeatureMatrix, selfFirst: Bool) -> NeighborGraph {
-    let width = k + (selfFirst ? 1 : 0)
-    var outIndex = [Int32](repeating: 0, count: rows * width)
-    var outDistance = [Float](repeating: 0, count: rows * width)
     let d = data.columns
     let k = self.k
-    queries.values.withUnsafeBufferPointer { q in
+    let rowLists = queries.values.withUnsafeBufferPointer { q in
       data.values.withUnsafeBufferPointer { x in
-        outIndex.withUnsafeMutableBufferPointer { oi in
-          outDistance.withUnsafeMutableBufferPointer { od in
-            let oip = SendablePointer(oi.baseAddress!)
-            let odp = SendablePointer(od.baseAddress!)
-            let qp = SendablePointer(q.baseAddress!)
-            let xp = SendablePointer(x.baseAddress!)
-            Parallel.forChunks(rows, chunk: 64) { _, range in
-              var pairs: [(Float, Int32)] = []
-              for i in range {
-                pairs.removeAll(keepingCapacity: true)
-                for p in 0..<k {
-                  let j = index[i * k + p]
-                  let xr = xp.pointer + Int(j) * d
-                  let qr = qp.pointer + i * d
-                  var s: Float = 0
-                  for c in 0..<d {
-                    let t = qr[c] - xr[c]
-                    s += t * t
-                  }
-                  pairs.append((s.squareRoot(), j))
-                }
-                pairs.sort { $0 < $1 }
-                var o = i * width
-                if selfFirst {
-                  oip.pointer[o] = Int32(i)
-                  odp.pointer[o] = 0
-                  o += 1
-                }
-                for (p, pair) in pairs.enumerated() {
-                  odp.pointer[o + p] = pair.0
-                  oip.pointer[o + p] = pair.1
-                }
-              }
+        let (qp, xp) = (SendablePointer(q.baseAddress!), SendablePointer(x.baseAddress!))
+        return Parallel.map(rows, chunk: 64) { i -> [(Float, Int32)] in
+          var pairs: [(Float, Int32)] = []
+          if selfFirst { pairs.append((0, Int32(i))) }
+          pairs.reserveCapacity(k + 1)
+          for p in 0..<k {
+            let j = index[i * k + p]
+            let (xr, qr) = (xp.pointer + Int(j) * d, qp.pointer + i * d)
+            var s: Float = 0
+            for c in 0..<d {
+              let t = qr[c] - xr[c]
+              s += t * t
             }
+            pairs.append((s.squareRoot(), j))
           }
+          pairs[(selfFirst ? 1 : 0)...].sort { $0 < $1 }
+          return pairs
         }
       }
     }
-    return NeighborGraph(k: width, count: rows, indices: outIndex, distances: outDistance)
+    return NeighborGraph(
+      k: k + (selfFirst ? 1 : 0), count: rows, indices: rowLists.flatMap { $0.map { $0.1 } },
+      distances: rowLists.flatMap { $0.map { $0.0 } })
   }
 }

@@ -25,30 +25,15 @@ enum SmoothKNN {
   {
     let k = graph.k
     let target = log2(Double(k)) * bandwidth
-    var sigmas = [Double](repeating: 0, count: graph.count)
-    var rhos = [Double](repeating: 0, count: graph.count)
     var total = 0.0
     for v in graph.distances { total += Double(v) }
     let meanAll = total / Double(max(graph.distances.count, 1))
-    graph.distances.withUnsafeBufferPointer { dist in
-      sigmas.withUnsafeMutableBufferPointer { sOut in
-        rhos.withUnsafeMutableBufferPointer { rOut in
-          let sp = SendablePointer(sOut.baseAddress!)
-          let rp = SendablePointer(rOut.baseAddress!)
-          let dp = SendablePointer(dist.baseAddress!)
-          Parallel.forChunks(graph.count, chunk: 512) { _, range in
-            for i in range {
-              let row = UnsafeBufferPointer(start: dp.pointer + i * k, count: k)
-              let (sigma, rho) = calibrateRow(
-                row, target: target, localConnectivity: localConnectivity, meanAll: meanAll)
-              sp.pointer[i] = sigma
-              rp.pointer[i] = rho
-            }
-          }
-        }
+    let rows = Parallel.map(graph.count, chunk: 512) { i in
+      graph.distances[(i * k)..<(i * k + k)].withUnsafeBufferPointer { row in
+        calibrateRow(row, target: target, localConnectivity: localConnectivity, meanAll: meanAll)
       }
     }
-    return (sigmas, rhos)
+    return (rows.map(\.sigma), rows.map(\.rho))
   }
 
   static func calibrateRow(

@@ -17,42 +17,27 @@ public func trustworthiness(high: FeatureMatrix, low: FeatureMatrix, k: Int) -> 
   // Embedding neighbours, the point itself excluded.
   let lowGraph = NearestNeighbors.exact(within: low, k: k + 1)
   let norms = high.squaredNorms()
-  let d = high.columns
-  let block = min(NearestNeighbors.blockRows, n)
-  var gram = [Float](repeating: 0, count: block * n)
   var partials = [Int](repeating: 0, count: n)
-  high.values.withUnsafeBufferPointer { x in
-    gram.withUnsafeMutableBufferPointer { g in
-      partials.withUnsafeMutableBufferPointer { out in
-        let gp = SendablePointer(g.baseAddress!)
-        let op = SendablePointer(out.baseAddress!)
-        var r0 = 0
-        while r0 < n {
-          let rows = min(block, n - r0)
-          OneDNN.matmul(
-            batch: 1, m: rows, n: n, k: d, a: x.baseAddress! + r0 * d, transposeA: false,
-            b: x.baseAddress!, transposeB: true, bBatchStride: nil, c: g.baseAddress!, bias: nil,
-            accumulate: false, precision: .f32)
-          let base = r0
-          Parallel.forChunks(rows, chunk: 8) { _, range in
-            var dist = [Float](repeating: 0, count: n)
-            for r in range {
-              let i = base + r
-              let row = gp.pointer + r * n
-              for l in 0..<n { dist[l] = max(0, norms[i] + norms[l] - 2 * row[l]) }
-              dist[i] = .infinity
-              var penalty = 0
-              for p in 1...k {
-                let j = Int(lowGraph.indices[i * (k + 1) + p])
-                let dj = dist[j]
-                var rank = 1
-                for l in 0..<n where dist[l] < dj || (dist[l] == dj && l < j) { rank += 1 }
-                penalty += max(0, rank - k)
-              }
-              op.pointer[i] = penalty
-            }
+  partials.withUnsafeMutableBufferPointer { out in
+    let op = SendablePointer(out.baseAddress!)
+    GramBlocks.forEach(queries: high, data: high, blockRows: NearestNeighbors.blockRows) {
+      base, rows, g, _ in
+      Parallel.forChunks(rows, chunk: 8) { _, range in
+        var dist = [Float](repeating: 0, count: n)
+        for r in range {
+          let i = base + r
+          let row = g.pointer + r * n
+          for l in 0..<n { dist[l] = max(0, norms[i] + norms[l] - 2 * row[l]) }
+          dist[i] = .infinity
+          var penalty = 0
+          for p in 1...k {
+            let j = Int(lowGraph.indices[i * (k + 1) + p])
+            let dj = dist[j]
+            var rank = 1
+            for l in 0..<n where dist[l] < dj || (dist[l] == dj && l < j) { rank += 1 }
+            penalty += max(0, rank - k)
           }
-          r0 += rows
+          op.pointer[i] = penalty
         }
       }
     }

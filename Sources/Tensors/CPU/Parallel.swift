@@ -52,6 +52,19 @@ public enum Parallel {
     }
   }
 
+  /// `[transform(0), …, transform(count − 1)]`, computed in chunks of `chunk` items spread over
+  /// the threads (each element independently: the same result on any thread count).
+  public static func map<T>(_ count: Int, chunk: Int, _ transform: (Int) -> T) -> [T] {
+    guard count > 0 else { return [] }
+    return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      let out = SendablePointer(buffer.baseAddress!)
+      forChunks(count, chunk: chunk) { _, range in
+        for i in range { (out.pointer + i).initialize(to: transform(i)) }
+      }
+      initialized = count
+    }
+  }
+
   /// Element-wise loops: splits `count` elements into cache-sized chunks and runs them in
   /// parallel when the work is large enough to pay for the thread hand-off.
   @inline(__always)
