@@ -153,6 +153,10 @@ if Context.environment["GLYFFUSER_FUZZ"] != nil {
     ("FuzzSentencePiece", ["TextEncoding"]),
     ("FuzzConfigs", ["Diffusion", "TextEncoding", "GlyphData", "Evaluation"]),
     ("FuzzMetrics", ["Diffusion"]),
+    (
+      "FuzzRequests",
+      ["GlyffuserServer", .product(name: "HummingbirdCore", package: "hummingbird")]
+    ),
   ]
   package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
   for (name, dependencies) in parsers {

@@ -3,6 +3,7 @@ import Foundation
 import GlyphData
 import Imaging
 import JobControl
+import TensorFiles
 
 struct DatasetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -182,7 +183,7 @@ struct DatasetShowCommand: ParsableCommand {
         print("definition: \(definition ?? "(none)")")
       }
       print("caption: \(caption.isEmpty ? "(empty: not in the data set)" : caption)")
-      try Data(try PNGEncoder.encode(image)).write(to: URL(fileURLWithPath: outPath))
+      try AtomicFile.write(try PNGEncoder.encode(image), to: URL(fileURLWithPath: outPath))
       print("wrote \(outPath)")
     } catch let error as GlyphDataError {
       throw CLIError("\(error)")

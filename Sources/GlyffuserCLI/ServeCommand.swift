@@ -5,9 +5,9 @@ import GlyffuserServer
 import Hummingbird
 
 /// `glyffuser serve`: the local web app. Loads the model and its text encoder once, then serves
-/// the page, the live denoising stream and the gallery until SIGINT/SIGTERM, which Hummingbird's
-/// service group turns into a graceful shutdown (open streams end, their generations stop at the
-/// next step, nothing half-written stays in the gallery: its files are written atomically).
+/// the page, the live denoising stream, the job API and the gallery until SIGINT/SIGTERM: then new
+/// jobs get 503, running and queued ones stop at their next step, the streams end and the server
+/// shuts down (nothing half-written stays in the gallery: its files are written atomically).
 struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
@@ -24,12 +24,19 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Gallery folder (default: $XDG_DATA_HOME/glyffuser/gallery).") var gallery: String?
   @Option(help: "A folder from `glyffuser explain all --out DIR`, shown under /explain/.")
   var explain: String?
+  @Option(help: "A training run folder (train --out RUN), shown live in the Training tab.")
+  var run: String?
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
     guard (0...1024).contains(queue) else { throw ValidationError("--queue must be in 0…1024") }
+    if let run {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: run, isDirectory: &isFolder), isFolder.boolValue
+      else { throw ValidationError("--run \(run): no such folder") }
+    }
     if let explain {
       let index = URL(fileURLWithPath: explain).appendingPathComponent("index.html").path
       guard FileManager.default.fileExists(atPath: index) else {
@@ -50,15 +57,17 @@ struct ServeCommand: AsyncParsableCommand {
     let studio = try GlyphStudio(
       model: try ModelOption.folder(model), encoder: encoder, queueLimit: queue)
     let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
-    let app = GlyphServer.application(
-      studio: studio, gallery: try Gallery(folder: folder),
-      options: .init(host: host, port: port, explain: explain.map { URL(fileURLWithPath: $0) })
+    let board = JobBoard(studio: studio, gallery: try Gallery(folder: folder))
+    try await GlyphServer.run(
+      board: board,
+      options: .init(
+        host: host, port: port, explain: explain.map { URL(fileURLWithPath: $0) },
+        run: run.map { URL(fileURLWithPath: $0) })
     ) { bound in
       FileHandle.standardOutput.write(
         Data(
           "serving \(studio.modelName) at http://\(host):\(bound)/ (gallery: \(folder.path))\n".utf8
         ))
     }
-    try await app.runService()
   }
 }

@@ -48,16 +48,17 @@ public struct GenerationRequest: Sendable, Equatable, Codable {
         guard let value = UInt64(raw) else { throw .invalid(field: "seed", "not a number") }
         return value
       } ?? randomSeed()
-    if let raw = get("sampler") {
-      guard let name = SamplerName(rawValue: raw) else {
-        throw .invalid(
-          field: "sampler",
-          "unknown: \(raw.prefix(40)) (one of \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")))"
-        )
-      }
-      sampler = name
-    }
+    if let raw = get("sampler") { sampler = try Self.sampler(raw) }
     try validate()
+  }
+
+  /// The sampler a client named, or a 400 listing the names.
+  static func sampler(_ raw: String) throws(RequestError) -> SamplerName {
+    guard let name = SamplerName(rawValue: raw) else {
+      let names = SamplerName.allCases.map(\.rawValue).joined(separator: ", ")
+      throw .invalid(field: "sampler", "unknown: \(raw.prefix(40)) (one of \(names))")
+    }
+    return name
   }
 
   public func validate() throws(RequestError) {

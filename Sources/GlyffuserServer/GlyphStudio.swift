@@ -27,6 +27,8 @@ public final class GlyphStudio: @unchecked Sendable {
   public let model: ModelFolder.Loaded
   public let encoder: TextEncoder
   public let modelName: String
+  /// The side of the glyphs the model draws, in pixels.
+  public var imageSize: Int { model.unet.config.sampleSize }
   private var generators: [SamplerName: GlyphGenerator] = [:]
   private let queue = DispatchQueue(label: "glyffuser.studio")
   /// Jobs allowed to wait behind the running one; a job beyond them is refused (`Busy`).
@@ -58,16 +60,22 @@ public final class GlyphStudio: @unchecked Sendable {
 
   /// As above, for a job already admitted (the server admits before it answers, so that a full
   /// queue is a 429, not an error inside a stream); the place is freed when the job ends.
+  /// `onStart` is called when the job leaves the queue; a job cancelled while it waited ends
+  /// there with `CancellationError` without sampling.
   public func generate(
-    _ request: GenerationRequest, ticket: Ticket, onStep: @escaping @Sendable (Step) -> Void,
-    isCancelled: @escaping @Sendable () -> Bool
+    _ request: GenerationRequest, ticket: Ticket, onStart: @escaping @Sendable () -> Void = {},
+    onStep: @escaping @Sendable (Step) -> Void, isCancelled: @escaping @Sendable () -> Bool
   ) async throws -> Result {
     defer { withExtendedLifetime(ticket) {} }
     return try await withCheckedThrowingContinuation { continuation in
       queue.async(
         execute: DispatchWorkItem {
           continuation.resume(
-            with: Swift.Result { try self.run(request, onStep: onStep, isCancelled: isCancelled) })
+            with: Swift.Result {
+              if isCancelled() { throw CancellationError() }
+              onStart()
+              return try self.run(request, onStep: onStep, isCancelled: isCancelled)
+            })
         })
     }
   }

@@ -66,6 +66,15 @@ enum ServerPage {
     <div id="results"></div>
     <div id="large"><img id="largeImg" alt=""><pre id="largeText"></pre>
       <a id="download" download="glyph.png" href="#">Download PNG</a></div>
+    <section id="training" hidden>
+      <h2>Training: <span id="runName"></span></h2>
+      <p class="sub" id="runStatus"></p>
+      <div class="live">
+        <figure><img id="runLoss" alt="loss curves"><figcaption>loss (train, moving mean, validation)</figcaption></figure>
+        <figure><img id="runSample" alt="latest preview grid"><figcaption id="runSampleCaption">the latest preview grid</figcaption></figure>
+      </div>
+      <figure id="runEvalFigure" hidden><img id="runEval" alt="evaluation curves"><figcaption>radical adherence and Fréchet distance</figcaption></figure>
+    </section>
     <h2>Gallery</h2>
     <div id="gallery"></div>
     <script>
@@ -77,8 +86,27 @@ enum ServerPage {
       $("model").textContent = `Model ${i.model}` + (i.trainingSteps ? `, trained ${i.trainingSteps} steps` : "")
         + `, text encoder ${i.encoder}. Invent Chinese characters for English words.`;
       $("explainLink").hidden = !i.explain;
+      if (i.run) { $("training").hidden = false; training(); setInterval(training, 5000); }
       for (const s of i.samplers) { const o = document.createElement("option"); o.textContent = s;
         if (s === "dpmpp-2m") o.selected = true; $("sampler").appendChild(o); }
+    }
+    // The Training tab (serve --run RUN): the run's numbers, curves and newest preview, reread
+    // every five seconds while it trains.
+    async function training() {
+      const r = await fetch("/api/run"); if (!r.ok) return; const s = await r.json();
+      const t = Date.now();
+      $("runName").textContent = s.run;
+      const fmt = (v, d) => v == null ? "–" : Number(v).toFixed(d);
+      $("runStatus").textContent = s.step == null ? "no steps yet" :
+        `step ${s.step} · loss ${fmt(s.loss, 4)} · validation ${fmt(s.val_loss, 4)} (EMA ${fmt(s.val_loss_ema, 4)})`
+        + ` · ${fmt(s.img_per_s, 1)} img/s` + (s.idle_seconds > 120 ? " · not training now" : "");
+      if (s.step != null) $("runLoss").src = `/api/run/loss.png?t=${t}`;
+      if (s.sample_step != null) {
+        $("runSample").src = `/api/run/sample.png?t=${t}`;
+        $("runSampleCaption").textContent = `the preview grid at step ${s.sample_step}`;
+      }
+      $("runEvalFigure").hidden = !s.evaluated;
+      if (s.evaluated) $("runEval").src = `/api/run/eval.png?t=${t}`;
     }
     async function gallery() {
       const r = await fetch("/api/gallery"); const entries = await r.json();

@@ -93,7 +93,7 @@ private func sampleMixture(_ sampler: any Sampler, schedule: NoiseSchedule, coun
 
 @Test func dpmSolverPlusPlus20StepsRecoversGaussianMixture() throws {
   let schedule = try NoiseSchedule(.ho2020)
-  let sampler = try DPMSolverMultistepSampler(
+  let sampler = DPMSolverMultistepSampler(
     grid: try VarianceExplodingGrid(schedule: schedule, steps: 20, placement: .dpmSolver))
   let m = Mixture()
   let r = try sampleMixture(sampler, schedule: schedule, count: 4000)

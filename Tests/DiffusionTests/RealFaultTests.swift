@@ -32,14 +32,14 @@ import TextEncoding
     throws -> Process
   {
     let p = Process()
-    p.executableURL = try #require(executable)
+    p.executableURL = executable
     p.arguments = args
     if !environment.isEmpty {
       p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
     p.standardOutput = FileHandle.nullDevice
     if let stderr {
-      FileManager.default.createFile(atPath: stderr.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
       p.standardError = try FileHandle(forWritingTo: stderr)
     } else {
       p.standardError = FileHandle.nullDevice
@@ -221,7 +221,7 @@ import TextEncoding
       #expect(try train(2, resume: false).status == 0)
       // Fill what is left of the filesystem.
       let filler = mount.appendingPathComponent("filler")
-      FileManager.default.createFile(atPath: filler.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
       let handle = try FileHandle(forWritingTo: filler)
       let block = Data(count: 64 * 1024)
       while (try? handle.write(contentsOf: block)) != nil {}

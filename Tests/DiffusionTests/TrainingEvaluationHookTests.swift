@@ -56,4 +56,16 @@ import Testing
       #expect(error.description.contains("metrics.jsonl:1"))
     }
   }
+
+  /// A running run's file read mid-write: the unterminated last line is skipped, not an error;
+  /// the same text with its newline is one.
+  @Test func aLastLineStillBeingWrittenIsSkipped() throws {
+    let line =
+      #"{"step": 1, "epoch": 0, "loss": 0.5, "lr": 0.001, "grad_norm": 1, "img_per_s": 10}"#
+    let data = Data((line + "\n" + #"{"step": 2, "lo"#).utf8)
+    #expect(try TrainingMetrics.decode(data, path: "m").map(\.step) == [1])
+    #expect(throws: TrainingError.self) {
+      try TrainingMetrics.decode(Data((line + "\n" + #"{"step": 2, "lo"# + "\n").utf8), path: "m")
+    }
+  }
 }

@@ -22,7 +22,7 @@ import Testing
   /// Runs `body` against a server on a free port (serving `model`, default the shipped one),
   /// then shuts it down.
   static func withServer(
-    model: URL? = nil, explain: URL? = nil, queueLimit: Int = 8,
+    model: URL? = nil, explain: URL? = nil, run: URL? = nil, queueLimit: Int = 8,
     _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
     let studio = try GlyphStudio(model: try model ?? #require(shippedModel), queueLimit: queueLimit)
@@ -32,7 +32,8 @@ import Testing
     let gallery = try Gallery(folder: folder)
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     let app = GlyphServer.application(
-      studio: studio, gallery: gallery, options: .init(host: "127.0.0.1", port: 0, explain: explain)
+      board: JobBoard(studio: studio, gallery: gallery),
+      options: .init(host: "127.0.0.1", port: 0, explain: explain, run: run)
     ) { port in portSink.yield(port) }
     let server = Task { try await app.run() }
     defer { server.cancel() }

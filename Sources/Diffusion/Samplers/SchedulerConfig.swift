@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A diffusers `scheduler_config.json`, field names as diffusers writes them. This is the only
 /// place diffusers' strings appear: `settings()` turns it into typed `SamplerSettings`, rejecting
@@ -90,11 +91,9 @@ public struct SchedulerConfig: Codable, Sendable, Equatable {
   public static func decode(_ data: Data, source: String = "<json>") throws(ConfigError)
     -> SchedulerConfig
   {
-    do { return try JSONDecoder().decode(SchedulerConfig.self, from: data) } catch let e
-      as DecodingError
-    {
-      throw .malformed(file: source, reason: ConfigError.describe(e))
-    } catch { throw .malformed(file: source, reason: "\(error)") }
+    do { return try JSONDecoder().decode(SchedulerConfig.self, from: data) } catch {
+      throw .malformed(file: source, reason: DecodingErrorText.describe(error))
+    }
   }
 }
 
@@ -116,18 +115,6 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case .unsupported(let k, let v): return "\(k) = \(v) is not supported by this implementation"
     case .invalid(let e): return e.description
     case .outOfRange(let k, let v, let allowed): return "\(k) = \(v) is outside \(allowed)"
-    }
-  }
-
-  static func describe(_ e: DecodingError) -> String {
-    func path(_ c: DecodingError.Context) -> String {
-      c.codingPath.map(\.stringValue).joined(separator: ".")
-    }
-    switch e {
-    case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c),
-      .dataCorrupted(let c):
-      return "at \"\(path(c))\": \(c.debugDescription)"
-    @unknown default: return "\(e)"
     }
   }
 }

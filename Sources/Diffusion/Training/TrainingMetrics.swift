@@ -13,15 +13,17 @@ public enum TrainingMetrics {
     return try decode(data, path: url.path)
   }
 
-  /// The lines of a `metrics.jsonl`; errors name `path` and the line.
+  /// The lines of a `metrics.jsonl`; errors name `path` and the line. A last line without its
+  /// newline that does not decode is one a running `TrainingRun` is still writing: skipped.
   public static func decode(_ data: Data, path: String) throws -> [StepMetrics] {
     var out: [StepMetrics] = []
     let decoder = JSONDecoder()
-    for (n, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-      .enumerated() where !line.isEmpty
-    {
+    let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    for (n, line) in lines.enumerated() where !line.isEmpty {
       do {
         out.append(try decoder.decode(StepMetrics.self, from: Data(line)))
+      } catch  where n == lines.count - 1 {
+        break  // unterminated: being written
       } catch {
         throw TrainingError.cannotRead(
           path: "\(path):\(n + 1)", reason: DecodingErrorText.describe(error))

@@ -26,12 +26,10 @@ public enum DatasetMapFigure: ExplainFigure {
     let map = try DatasetEmbedding.load(
       dataset: datasetURL, out: context.out, seed: context.seed, quick: context.quick,
       log: { print($0) })
-    try FileManager.default.createDirectory(at: context.out, withIntermediateDirectories: true)
-    let png = try PNGEncoder.encode(try image(map))
-    try Data(png).write(to: context.out.appendingPathComponent(pngName))
-    let html = try DatasetMapPage.html(map)
-    try Data(html.utf8).write(to: context.out.appendingPathComponent(htmlName))
-    return [pngName, htmlName]
+    return [
+      try context.writePNG(try image(map), as: pngName),
+      try context.write(Array(try DatasetMapPage.html(map).utf8), as: htmlName),
+    ]
   }
 
   /// The static figure.

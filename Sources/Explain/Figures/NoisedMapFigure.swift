@@ -31,10 +31,7 @@ public enum NoisedMapFigure: ExplainFigure {
       log: { print($0) })
     let count = min(context.quick ? 200 : subsetSize, map.dataset.count)
     let panels = try placements(map, count: count, seed: context.seed)
-    try FileManager.default.createDirectory(at: context.out, withIntermediateDirectories: true)
-    let png = try PNGEncoder.encode(try image(map, panels: panels))
-    try Data(png).write(to: context.out.appendingPathComponent(pngName))
-    return [pngName]
+    return [try context.writePNG(try image(map, panels: panels), as: pngName)]
   }
 
   /// For each t: (t, ᾱ_t, placed 2-D points of the subset).
