@@ -30,6 +30,7 @@ test: setup
 	$(SWIFT) build --build-tests
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} $(SWIFT) test --skip-build
 	bash scripts/test-explain-html
+	bash scripts/test-serve-browser
 
 # The shipped model still scores what it recorded (scripts/check-shipped-model; CI runs it).
 check-model: build

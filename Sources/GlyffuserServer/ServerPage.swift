@@ -81,6 +81,8 @@ enum ServerPage {
     "use strict";
     const $ = (id) => document.getElementById(id);
     let source = null, last = null;
+    // What the current generation has shown: read by scripts/test-serve-browser.
+    window.glyffuser = { frames: 0, done: false };
     async function info() {
       const r = await fetch("/api/info"); const i = await r.json();
       $("model").textContent = `Model ${i.model}` + (i.trainingSteps ? `, trained ${i.trainingSteps} steps` : "")
@@ -127,10 +129,12 @@ enum ServerPage {
       if (source) source.close();
       $("results").innerHTML = ""; $("large").style.display = "none"; $("bar").style.width = "0";
       $("go").disabled = true; $("cancel").disabled = false;
+      window.glyffuser = { frames: 0, done: false };
       const began = performance.now();
       source = new EventSource("/api/generate?" + new URLSearchParams(params));
       source.addEventListener("step", (m) => {
         const s = JSON.parse(m.data); $("xt").src = s.xt; $("x0").src = s.x0;
+        window.glyffuser.frames += 1;
         const done = s.index + 1, frac = done / s.total;
         const left = (performance.now() - began) / done * (s.total - done) / 1000;
         $("bar").style.width = `${100 * frac}%`;
@@ -150,6 +154,7 @@ enum ServerPage {
           $("results").appendChild(img);
         });
         finish(`${d.images.length} glyphs in ${d.seconds.toFixed(1)} s · seed ${d.request.seed}`);
+        window.glyffuser.done = true;
         gallery();
       });
       source.addEventListener("error", (m) => {

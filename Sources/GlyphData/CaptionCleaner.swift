@@ -155,11 +155,43 @@ public enum CaptionCleaner {
   }
 
   /// `old ideograph for U+92F1 鋱` → `old ideograph`: a preposition left at the end of a clause
-  /// once its object (a character reference) is removed.
+  /// once its object (a character reference) is removed. What the regular expression
+  /// `\s+(?:of|for|with|as|to|from)\s*(?:U\+[0-9A-Fa-f]{4,6}|[^\x00-\x7F]|\s)*$` removes, found
+  /// in one backward pass instead: that expression backtracks quadratically or worse on a long
+  /// run of spaces after a preposition (a 60 KB line took minutes; `danglingPrepositionIsLinear`).
   static func withoutDanglingPreposition(_ clause: String) -> String {
-    clause.replacingOccurrences(
-      of: "\\s+(?:of|for|with|as|to|from)\\s*(?:U\\+[0-9A-Fa-f]{4,6}|[^\\x00-\\x7F]|\\s)*$",
-      with: "", options: .regularExpression)
+    let scalars = Array(clause.unicodeScalars)
+    func isHex(_ s: Unicode.Scalar) -> Bool {
+      ("0"..."9").contains(s) || ("a"..."f").contains(s) || ("A"..."F").contains(s)
+    }
+    // 1. The tail: whitespace, non-ASCII scalars and U+XXXX codes (4 to 6 hex digits).
+    var end = scalars.count
+    while end > 0 {
+      let s = scalars[end - 1]
+      if !s.isASCII || s.properties.isWhitespace {
+        end -= 1
+        continue
+      }
+      var start = end
+      while start > 0, isHex(scalars[start - 1]) { start -= 1 }
+      guard (4...6).contains(end - start), start >= 2, scalars[start - 2] == "U",
+        scalars[start - 1] == "+"
+      else { break }
+      end = start - 2
+    }
+    // 2. A preposition right before the tail, after at least one whitespace scalar.
+    for word in ["of", "for", "with", "as", "to", "from"] {
+      let w = Array(word.unicodeScalars)
+      let start = end - w.count
+      guard start >= 1, Array(scalars[start..<end]) == w, scalars[start - 1].properties.isWhitespace
+      else { continue }
+      var cut = start - 1
+      while cut > 0, scalars[cut - 1].properties.isWhitespace { cut -= 1 }
+      var out = String.UnicodeScalarView()
+      out.append(contentsOf: scalars[..<cut])
+      return String(out)
+    }
+    return clause
   }
 
   /// Removes `U+XXXX` codes, CJK characters and Cantonese (Jyutping) words such as `gwai2`.
