@@ -98,8 +98,8 @@ let package = Package(
     .target(
       name: "GlyffuserServer",
       dependencies: [
-        "Tensors", "Imaging", "Diffusion", "Explain", "TextEncoding", "JobControl",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "Tensors", "Imaging", "Diffusion", "Explain", "TextEncoding", "JobControl", "GlyphData",
+        "Evaluation", .product(name: "Hummingbird", package: "hummingbird"),
       ],
       swiftSettings: checkedFlags),
     .executableTarget(

@@ -34,9 +34,17 @@ public struct NoveltySearch: Sendable {
   /// The nearest training glyph of each of `count` images (bytes, same size as training),
   /// through blocked matrix products (fp32).
   public func nearest(_ bytes: [UInt8], count: Int) -> [Match] {
+    nearest(bytes, count: count, k: 1).map { $0[0] }
+  }
+
+  /// The `k` nearest training glyphs of each of `count` images, nearest first (ties: the lower
+  /// index first).
+  public func nearest(_ bytes: [UInt8], count: Int, k: Int) -> [[Match]] {
+    precondition(k >= 1 && k <= trainingCount, "NoveltySearch: k = \(k), \(trainingCount) glyphs")
     let queries = bytes.map { Float($0) / 127.5 - 1 }
     let queryNorms = PairwiseGeometry.squaredNorms(queries, count, dim: pixels)
-    var best = [Match](repeating: Match(index: -1, distance: .infinity), count: count)
+    // Per query, the k best (squared distance, index) so far, sorted.
+    var best = [[Match]](repeating: [], count: count)
     let block = 4096
     var start = 0
     while start < trainingCount {
@@ -47,12 +55,18 @@ public struct NoveltySearch: Sendable {
       for q in 0..<count {
         for t in 0..<(end - start) {
           let d2 = max(0, queryNorms[q] + norms[t] - 2 * dots[q * (end - start) + t])
-          if d2 < best[q].distance { best[q] = Match(index: start + t, distance: d2) }
+          guard best[q].count < k || d2 < best[q][k - 1].distance else { continue }
+          let match = Match(index: start + t, distance: d2)
+          let at = best[q].firstIndex { d2 < $0.distance } ?? best[q].count
+          best[q].insert(match, at: at)
+          if best[q].count > k { best[q].removeLast() }
         }
       }
       start = end
     }
-    return best.map { Match(index: $0.index, distance: ($0.distance / Float(pixels)).squareRoot()) }
+    return best.map { row in
+      row.map { Match(index: $0.index, distance: ($0.distance / Float(pixels)).squareRoot()) }
+    }
   }
 
   /// The copy threshold: the `copyPercentile` quantile of held-out → training distances.

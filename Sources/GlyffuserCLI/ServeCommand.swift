@@ -2,6 +2,7 @@ import ArgumentParser
 import Diffusion
 import Foundation
 import GlyffuserServer
+import GlyphData
 import Hummingbird
 
 /// `glyffuser serve`: the local web app. Loads the model and its text encoder once, then serves
@@ -26,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
   var explain: String?
   @Option(help: "A training run folder (train --out RUN), shown live in the Training tab.")
   var run: String?
+  @Option(help: "The data set the model was trained on: each glyph's nearest real characters.")
+  var dataset: String?
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
 
@@ -57,12 +60,19 @@ struct ServeCommand: AsyncParsableCommand {
     let studio = try GlyphStudio(
       model: try ModelOption.folder(model), encoder: encoder, queueLimit: queue)
     let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
+    let nearest = try dataset.map { folder in
+      do {
+        return try NearestGlyphs(
+          dataset: try GlyphDataset(contentsOf: URL(fileURLWithPath: folder)),
+          size: studio.imageSize)
+      } catch { throw CLIError("--dataset \(folder): \(error)") }
+    }
     let board = JobBoard(studio: studio, gallery: try Gallery(folder: folder))
     try await GlyphServer.run(
       board: board,
       options: .init(
         host: host, port: port, explain: explain.map { URL(fileURLWithPath: $0) },
-        run: run.map { URL(fileURLWithPath: $0) })
+        run: run.map { URL(fileURLWithPath: $0) }, nearest: nearest)
     ) { bound in
       FileHandle.standardOutput.write(
         Data(

@@ -15,7 +15,8 @@ import ServiceLifecycle
 /// - `GET /api/generate?prompt=…&count=…&steps=…&guidance=…&seed=…&sampler=…`: a job whose
 ///   server-sent event stream is the answer: a `step` event per sampler step with the batch's
 ///   x_t and predicted x₀ as PNG data URIs, then `done` (the glyphs, the gallery id, the exact
-///   settings) or `error`. Closing the stream cancels the job.
+///   settings; with `Options.nearest`, each glyph's nearest training glyphs) or `error`.
+///   Closing the stream cancels the job.
 /// - `POST /api/jobs` (JSON body, `ImagesRequestBody`) → 202 `{id}`; `GET /api/jobs/{id}` (state,
 ///   progress, ETA, the glyphs once done); `GET /api/jobs/{id}/events` (the same events as
 ///   above; closing it leaves the job running); `DELETE /api/jobs/{id}` cancels.
@@ -35,12 +36,17 @@ public enum GlyphServer {
     public var explain: URL?
     /// A training run folder shown live in the Training tab (`/api/run…`).
     public var run: URL?
-    public init(host: String = "127.0.0.1", port: Int = 8080, explain: URL? = nil, run: URL? = nil)
-    {
+    /// The training glyphs a finished generation's glyphs are compared with (`serve --dataset`).
+    public var nearest: NearestGlyphs?
+    public init(
+      host: String = "127.0.0.1", port: Int = 8080, explain: URL? = nil, run: URL? = nil,
+      nearest: NearestGlyphs? = nil
+    ) {
       self.host = host
       self.port = port
       self.explain = explain
       self.run = run
+      self.nearest = nearest
     }
   }
 
@@ -52,7 +58,8 @@ public enum GlyphServer {
     logger.logLevel = .warning
     return Application(
       router: router(
-        board: board, explain: options.explain, run: options.run.map(RunWatcher.init)),
+        board: board, explain: options.explain, run: options.run.map(RunWatcher.init),
+        nearest: options.nearest),
       configuration: .init(
         address: .hostname(options.host, port: options.port), serverName: "glyffuser"),
       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
@@ -73,9 +80,9 @@ public enum GlyphServer {
     try await group.run()
   }
 
-  static func router(board: JobBoard, explain: URL? = nil, run: RunWatcher? = nil)
-    -> Router<BasicRequestContext>
-  {
+  static func router(
+    board: JobBoard, explain: URL? = nil, run: RunWatcher? = nil, nearest: NearestGlyphs? = nil
+  ) -> Router<BasicRequestContext> {
     let studio = board.studio
     let gallery = board.gallery
     let router = Router()
@@ -96,7 +103,8 @@ public enum GlyphServer {
         Info(
           model: studio.modelName, trainingSteps: studio.model.record.trainingSteps,
           encoder: studio.encoder.name, samplers: SamplerName.allCases.map(\.rawValue),
-          maxCount: GenerationRequest.maxCount, explain: explain != nil, run: run != nil))
+          maxCount: GenerationRequest.maxCount, explain: explain != nil, run: run != nil,
+          nearest: nearest != nil))
     }
     if let run {
       router.get("/api/run") { _, _ in try json(try readingRun { try run.summary() }) }
@@ -133,7 +141,7 @@ public enum GlyphServer {
         try GenerationRequest(query: { query.get($0) }, randomSeed: randomSeed)
       }
       let id = try submit(generation, to: board)
-      return eventStream(id, board: board, cancelOnClose: true)
+      return eventStream(id, board: board, nearest: nearest, cancelOnClose: true)
     }
     router.post("/api/jobs") { request, _ in
       let body = try await readBody(request)
@@ -148,7 +156,7 @@ public enum GlyphServer {
     router.get("/api/jobs/:id/events") { _, context in
       let id = context.parameters.get("id") ?? ""
       guard board.status(id) != nil else { throw HTTPError(.notFound, message: "no such job") }
-      return eventStream(id, board: board, cancelOnClose: false)
+      return eventStream(id, board: board, nearest: nearest, cancelOnClose: false)
     }
     router.delete("/api/jobs/:id") { _, context in
       let id = context.parameters.get("id") ?? ""
@@ -237,7 +245,9 @@ public enum GlyphServer {
   /// job). A comment line every half second while the job runs: a client that has gone away
   /// makes the next write fail within about a second, even while one sampler step takes longer;
   /// with `cancelOnClose` that cancels the job.
-  static func eventStream(_ id: String, board: JobBoard, cancelOnClose: Bool) -> Response {
+  static func eventStream(
+    _ id: String, board: JobBoard, nearest: NearestGlyphs?, cancelOnClose: Bool
+  ) -> Response {
     let body = ResponseBody { writer in
       guard let events = board.events(id) else { return }
       let (buffers, sink) = AsyncStream<ByteBuffer>.makeStream()
@@ -259,7 +269,8 @@ public enum GlyphServer {
                   "done",
                   DoneEvent(
                     id: galleryId, request: status.request, seconds: result.seconds,
-                    grid: dataURI(result.grid), images: result.images.map(dataURI))))
+                    grid: dataURI(result.grid), images: result.images.map(dataURI),
+                    nearest: nearest?.answers(result.images))))
             } else if status.state == .failed {
               sink.yield(sse("error", ErrorEvent(message: status.error ?? "failed")))
             }
@@ -295,6 +306,7 @@ public enum GlyphServer {
     var maxCount: Int
     var explain: Bool
     var run: Bool
+    var nearest: Bool
   }
   struct ModelInfo: Codable {
     var name: String
@@ -344,6 +356,8 @@ public enum GlyphServer {
     var seconds: Double
     var grid: String
     var images: [String]
+    /// With `serve --dataset`: each glyph's nearest training glyphs and whether it is a copy.
+    var nearest: [NearestGlyphs.Answer]?
   }
   struct ErrorEvent: Codable { var message: String }
 

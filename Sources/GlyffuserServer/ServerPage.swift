@@ -32,6 +32,10 @@ enum ServerPage {
     #large { display: none; margin: 12px 0; padding: 12px; background: #fff; border: 1px solid #ddd; }
     #large img { width: 256px; height: 256px; float: left; margin-right: 16px; }
     #large pre { font-size: 0.8em; white-space: pre-wrap; }
+    #nearest { clear: both; display: flex; flex-wrap: wrap; gap: 10px; padding-top: 8px; }
+    #nearest p { width: 100%; margin: 0; font-size: 0.85em; color: #444; }
+    #nearest figure { margin: 0; width: 180px; font-size: 0.75em; color: #555; }
+    #nearest img { width: 64px; height: 64px; float: none; margin: 0; image-rendering: pixelated; border: 1px solid #ddd; }
     #gallery { display: flex; flex-wrap: wrap; gap: 10px; }
     #gallery figure { margin: 0; width: 130px; font-size: 0.75em; color: #555; }
     #gallery img { width: 128px; image-rendering: pixelated; border: 1px solid #ddd; background: #fff; }
@@ -65,7 +69,8 @@ enum ServerPage {
     </div>
     <div id="results"></div>
     <div id="large"><img id="largeImg" alt=""><pre id="largeText"></pre>
-      <a id="download" download="glyph.png" href="#">Download PNG</a></div>
+      <a id="download" download="glyph.png" href="#">Download PNG</a>
+      <div id="nearest"></div></div>
     <section id="training" hidden>
       <h2>Training: <span id="runName"></span></h2>
       <p class="sub" id="runStatus"></p>
@@ -110,6 +115,22 @@ enum ServerPage {
       $("runEvalFigure").hidden = !s.evaluated;
       if (s.evaluated) $("runEval").src = `/api/run/eval.png?t=${t}`;
     }
+    // serve --dataset: the closest training glyphs, with their characters and definitions.
+    function showNearest(answer) {
+      const box = $("nearest"); box.innerHTML = "";
+      if (!answer) return;
+      const head = document.createElement("p");
+      head.textContent = answer.copy ? "Nearest real characters — this glyph is a copy of the first:"
+        : "Nearest real characters — this glyph is new (no training glyph is as close as a copy):";
+      box.appendChild(head);
+      for (const n of answer.neighbours) {
+        const f = document.createElement("figure"); const img = document.createElement("img");
+        img.src = n.image; img.alt = n.character;
+        const c = document.createElement("figcaption");
+        c.textContent = `${n.character} ${n.codepoint} · ${n.caption} · distance ${n.distance.toFixed(3)}`;
+        f.append(img, c); box.appendChild(f);
+      }
+    }
     async function gallery() {
       const r = await fetch("/api/gallery"); const entries = await r.json();
       $("gallery").innerHTML = "";
@@ -150,6 +171,7 @@ enum ServerPage {
             $("largeText").textContent = `prompt: ${d.request.prompt}\nseed: ${d.request.seed + i}`
               + ` (count 1; or image ${i} of count ${d.request.count} from seed ${d.request.seed})`
               + `\nsampler: ${d.request.sampler}, ${d.request.steps} steps, guidance ${d.request.guidance}`;
+            showNearest(d.nearest ? d.nearest[i] : null);
           };
           $("results").appendChild(img);
         });

@@ -54,3 +54,22 @@ import Testing
     #expect(abs(Double(found[q].distance) - (best.d2 / 64).squareRoot()) < 1e-4)
   }
 }
+
+/// The k nearest, nearest first, against a brute-force sort of every distance.
+@Test func kNearestMatchABruteForceSort() {
+  var rng = RandomStream(seed: 2, name: "novelty-k")
+  let training = (0..<(60 * 64)).map { _ in UInt8(rng.nextInt(below: 256)) }
+  let queries = (0..<(5 * 64)).map { _ in UInt8(rng.nextInt(below: 256)) }
+  let search = NoveltySearch(training: training, count: 60, pixels: 64)
+  let found = search.nearest(queries, count: 5, k: 4)
+  for q in 0..<5 {
+    let order = (0..<60).map { t in
+      (0..<64).reduce(0.0) { sum, p in
+        let a = Double(queries[q * 64 + p]) / 127.5 - 1
+        let b = Double(training[t * 64 + p]) / 127.5 - 1
+        return sum + (a - b) * (a - b)
+      }
+    }.enumerated().sorted { $0.element < $1.element }.prefix(4).map(\.offset)
+    #expect(found[q].map(\.index) == Array(order))
+  }
+}

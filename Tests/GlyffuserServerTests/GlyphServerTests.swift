@@ -22,7 +22,8 @@ import Testing
   /// Runs `body` against a server on a free port (serving `model`, default the shipped one),
   /// then shuts it down.
   static func withServer(
-    model: URL? = nil, explain: URL? = nil, run: URL? = nil, queueLimit: Int = 8,
+    model: URL? = nil, explain: URL? = nil, run: URL? = nil, nearest: NearestGlyphs? = nil,
+    queueLimit: Int = 8,
     _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
     let studio = try GlyphStudio(model: try model ?? #require(shippedModel), queueLimit: queueLimit)
@@ -33,7 +34,7 @@ import Testing
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     let app = GlyphServer.application(
       board: JobBoard(studio: studio, gallery: gallery),
-      options: .init(host: "127.0.0.1", port: 0, explain: explain, run: run)
+      options: .init(host: "127.0.0.1", port: 0, explain: explain, run: run, nearest: nearest)
     ) { port in portSink.yield(port) }
     let server = Task { try await app.run() }
     defer { server.cancel() }
