@@ -14,6 +14,10 @@ public struct WordPieceTokenizer: TextTokenizer {
   public let unkID: Int
   public let padID: Int
   public var maxCharactersPerWord = 100
+  /// The longest vocabulary entry, in Unicode scalars: no longer piece can match, so the
+  /// longest-match search starts there instead of at the word's end (same pieces; per word
+  /// O(length × longest) lookups instead of O(length²) — a 100-letter word made 5,050 lookups).
+  let longestEntry: Int
 
   /// From `vocab.txt`: one token per line, the id is the 0-based line number.
   public init(vocabFile url: URL, lowercase: Bool = true) throws {
@@ -60,6 +64,7 @@ public struct WordPieceTokenizer: TextTokenizer {
     var vocab: [String: Int] = [:]
     for (i, t) in tokens.enumerated() where vocab[t] == nil { vocab[t] = i }
     self.vocabulary = vocab
+    longestEntry = vocab.keys.map(\.unicodeScalars.count).max() ?? 0
     preTokenizer = BertPreTokenizer(lowercase: lowercase)
     func special(_ name: String) throws -> Int {
       guard let id = vocab[name] else {
@@ -86,7 +91,7 @@ public struct WordPieceTokenizer: TextTokenizer {
     var pieces: [Int] = []
     var start = 0
     while start < chars.count {
-      var end = chars.count
+      var end = min(chars.count, start + longestEntry)
       var found: Int? = nil
       while start < end {
         var piece = String(String.UnicodeScalarView(chars[start..<end]))

@@ -53,4 +53,46 @@ import Testing
       #expect(tok.encode(text, maxLength: golden.maxLength).ids == ids, "\(text.debugDescription)")
     }
   }
+
+  /// The search bounded by the longest vocabulary entry gives the pieces of the plain
+  /// longest-match-first search (the naive reference, from each start to the word's end), on
+  /// seeded random words over the vocabulary's letters — long ones included.
+  @Test func boundedSearchMatchesThePlainSearch() {
+    let tokens = [
+      "[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "ab", "abc", "b", "##a", "##b", "##bc", "##abcab",
+      "c", "##c", "cab",
+    ]
+    let tok = try! WordPieceTokenizer(tokens: tokens)
+    func plain(_ word: String) -> [Int] {
+      let chars = Array(word.unicodeScalars)
+      if chars.count > tok.maxCharactersPerWord { return [tok.unkID] }
+      var pieces: [Int] = []
+      var start = 0
+      while start < chars.count {
+        var end = chars.count
+        var found: Int?
+        while start < end {
+          let piece = (start > 0 ? "##" : "") + String(String.UnicodeScalarView(chars[start..<end]))
+          if let id = tok.vocabulary[piece] {
+            found = id
+            break
+          }
+          end -= 1
+        }
+        guard let id = found else { return [tok.unkID] }
+        pieces.append(id)
+        start = end
+      }
+      return pieces
+    }
+    var state: UInt64 = 12_345
+    for _ in 0..<3_000 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let length = 1 + Int(state >> 58)  // 1…64
+      let word = String((0..<length).map { i in Array("abc")[Int((state >> UInt64(i % 60)) % 3)] })
+      var ids: [Int] = []
+      tok.wordPieces(word, into: &ids)
+      #expect(ids == plain(word), "\(word)")
+    }
+  }
 }
