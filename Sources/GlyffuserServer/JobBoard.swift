@@ -75,6 +75,8 @@ public final class JobBoard: @unchecked Sendable {
   /// Admits `request` (`GlyphStudio.Busy` when the queue is full, `Closed` after `close()`) and
   /// starts it in the background; returns its id.
   public func submit(_ request: GenerationRequest) throws -> String {
+    // Shutting down wins over a full queue: the client should not retry here.
+    guard !lock.withLock({ closed }) else { throw Closed() }
     let ticket = try studio.admit()
     let job: Job = try lock.withLock {
       guard !closed else { throw Closed() }

@@ -26,21 +26,32 @@ import Testing
     queueLimit: Int = 8,
     _ body: @Sendable (URL, Gallery) async throws -> Void
   ) async throws {
+    try await withBoard(
+      model: model, explain: explain, run: run, nearest: nearest, queueLimit: queueLimit
+    ) { base, board in try await body(base, board.gallery) }
+  }
+
+  /// The same, handing `body` the server's job board.
+  static func withBoard(
+    model: URL? = nil, explain: URL? = nil, run: URL? = nil, nearest: NearestGlyphs? = nil,
+    queueLimit: Int = 8,
+    _ body: @Sendable (URL, JobBoard) async throws -> Void
+  ) async throws {
     let studio = try GlyphStudio(model: try model ?? #require(shippedModel), queueLimit: queueLimit)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "glyffuser-serve-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let gallery = try Gallery(folder: folder)
+    let board = JobBoard(studio: studio, gallery: try Gallery(folder: folder))
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     let app = GlyphServer.application(
-      board: JobBoard(studio: studio, gallery: gallery),
+      board: board,
       options: .init(host: "127.0.0.1", port: 0, explain: explain, run: run, nearest: nearest)
     ) { port in portSink.yield(port) }
     let server = Task { try await app.run() }
     defer { server.cancel() }
     var iterator = ports.makeAsyncIterator()
     let port = try #require(await iterator.next())
-    try await body(URL(string: "http://127.0.0.1:\(port)")!, gallery)
+    try await body(URL(string: "http://127.0.0.1:\(port)")!, board)
   }
 
   static func get(_ url: URL) async throws -> (Int, Data) {

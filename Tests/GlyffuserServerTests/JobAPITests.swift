@@ -161,6 +161,34 @@ extension GlyphServerTests {
     }
   }
 
+  /// A closed board (the server shutting down) answers 503 to every new job, in JSON; a full
+  /// queue is a 429 on the job API as on the stream.
+  @Test(.enabled(if: shippedModel != nil, "the shipped model is not in this checkout"))
+  func newJobsAre429WhenTheQueueIsFullAnd503WhenShuttingDown() async throws {
+    try await Self.withBoard(queueLimit: 0) { base, board in
+      let jobs = base.appendingPathComponent("api/jobs")
+      let (first, body) = try await Self.send(
+        "POST", jobs, json: #"{"prompt": "a", "steps": 1000}"#)
+      #expect(first == 202)
+      let (busy, busyBody) = try await Self.send("POST", jobs, json: #"{"prompt": "b"}"#)
+      #expect(busy == 429)
+      #expect((try Self.object(busyBody)["error"] as? [String: Any])?["message"] != nil)
+      board.close()
+      for path in ["api/jobs", "v1/images/generations"] {
+        let (status, reply) = try await Self.send(
+          "POST", base.appendingPathComponent(path), json: #"{"prompt": "c"}"#)
+        let message = (try Self.object(reply)["error"] as? [String: Any])?["message"] as? String
+        // Shutting down wins over the full queue.
+        #expect(status == 503 && message?.contains("shutting down") == true, "\(path): \(status)")
+      }
+      let id = try #require(try Self.object(body)["id"] as? String)
+      let ended = try await Self.waitForJob(base, id, seconds: 30) { $0 == "cancelled" }
+      #expect(ended["state"] as? String == "cancelled")
+      let (after, _) = try await Self.send("POST", jobs, json: #"{"prompt": "d"}"#)
+      #expect(after == 503)
+    }
+  }
+
   /// SIGTERM's path without the signal: graceful shutdown closes the board first, so the
   /// running job is cancelled at its next step, new jobs are refused, and the server stops.
   @Test(.enabled(if: shippedModel != nil, "the shipped model is not in this checkout"))
