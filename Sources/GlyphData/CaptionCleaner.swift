@@ -196,26 +196,16 @@ public enum CaptionCleaner {
 
   /// Removes `U+XXXX` codes, CJK characters and Cantonese (Jyutping) words such as `gwai2`.
   static func removeReferences(_ s: String) -> String {
-    var text = s.replacingOccurrences(
-      of: "U\\+[0-9A-Fa-f]{4,6}", with: " ", options: .regularExpression)
+    var text = CleanerPattern.code.replace(s, with: " ")
     text = String(String.UnicodeScalarView(text.unicodeScalars.filter { !isCJK($0.value) }))
-    text = text.replacingOccurrences(
-      of: "\\b(?:[a-z]+[1-6])+\\b", with: " ", options: .regularExpression)
+    text = CleanerPattern.jyutping.replace(text, with: " ")
     return text
   }
 
   static func tidy(_ s: String) -> String {
     var text = s
-    let rules: [(String, String)] = [
-      ("\\(\\s*[,;:.]*\\s*\\)", " "),  // empty brackets
-      ("\\s+", " "),
-      ("\\(\\s+", "("),
-      ("\\s+([,;:.)])", "$1"),
-      ("[,;:]+\\)", ")"),  // separators before a closing bracket
-      ("(^|[,;:(])\\s*\\.(?=\\s|[,;:)]|$)", "$1"),  // a lone "."
-    ]
-    for (pattern, template) in rules {
-      text = text.replacingOccurrences(of: pattern, with: template, options: .regularExpression)
+    for (pattern, template) in CleanerPattern.tidyRules {
+      text = pattern.replace(text, with: template)
     }
     text = collapseSeparators(text)
     let edge = CharacterSet(charactersIn: " ,;:-")
@@ -249,4 +239,32 @@ public enum CaptionCleaner {
     }
     return out
   }
+}
+
+/// The cleaner's regular expressions, compiled once (compiling them for every definition took
+/// most of the fuzz target's time). NSRegularExpression is immutable and safe to share.
+struct CleanerPattern: @unchecked Sendable {
+  let regex: NSRegularExpression
+
+  init(_ pattern: String) { regex = try! NSRegularExpression(pattern: pattern) }
+
+  /// `s` with every match replaced by `template` (`$1` for a group), as
+  /// `replacingOccurrences(of:with:options: .regularExpression)` does.
+  func replace(_ s: String, with template: String) -> String {
+    regex.stringByReplacingMatches(
+      in: s, range: NSRange(s.startIndex..., in: s), withTemplate: template)
+  }
+
+  /// `U+XXXX` codes.
+  static let code = CleanerPattern("U\\+[0-9A-Fa-f]{4,6}")
+  /// Cantonese (Jyutping) words such as `gwai2`.
+  static let jyutping = CleanerPattern("\\b(?:[a-z]+[1-6])+\\b")
+  static let tidyRules: [(CleanerPattern, String)] = [
+    (CleanerPattern("\\(\\s*[,;:.]*\\s*\\)"), " "),  // empty brackets
+    (CleanerPattern("\\s+"), " "),
+    (CleanerPattern("\\(\\s+"), "("),
+    (CleanerPattern("\\s+([,;:.)])"), "$1"),
+    (CleanerPattern("[,;:]+\\)"), ")"),  // separators before a closing bracket
+    (CleanerPattern("(^|[,;:(])\\s*\\.(?=\\s|[,;:)]|$)"), "$1"),  // a lone "."
+  ]
 }
