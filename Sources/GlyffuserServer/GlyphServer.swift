@@ -103,7 +103,8 @@ public enum GlyphServer {
         Info(
           model: studio.modelName, trainingSteps: studio.model.record.trainingSteps,
           encoder: studio.encoder.name, samplers: SamplerName.allCases.map(\.rawValue),
-          maxCount: GenerationRequest.maxCount, explain: explain != nil, run: run != nil,
+          maxCount: GenerationRequest.maxCount, size: studio.imageSize, explain: explain != nil,
+          run: run != nil,
           nearest: nearest != nil))
     }
     if let run {
@@ -138,7 +139,11 @@ public enum GlyphServer {
     router.get("/api/generate") { request, _ in
       let query = request.uri.queryParameters
       let generation = try checked {
-        try GenerationRequest(query: { query.get($0) }, randomSeed: randomSeed)
+        if let size = query.get("size"), size != "\(studio.imageSize)" {
+          throw RequestError.invalid(
+            field: "size", "this model draws \(studio.imageSize) px glyphs, not \(size.prefix(40))")
+        }
+        return try GenerationRequest(query: { query.get($0) }, randomSeed: randomSeed)
       }
       let id = try submit(generation, to: board)
       return eventStream(id, board: board, nearest: nearest, cancelOnClose: true)
@@ -304,6 +309,7 @@ public enum GlyphServer {
     var encoder: String
     var samplers: [String]
     var maxCount: Int
+    var size: Int
     var explain: Bool
     var run: Bool
     var nearest: Bool

@@ -57,6 +57,7 @@ enum ServerPage {
       <label>Steps <input name="steps" type="number" min="1" max="1000" value="20"></label>
       <label>Guidance <input name="guidance" type="number" min="0" max="30" step="0.5" value="3"></label>
       <label>Seed <input name="seed" type="number" min="0" placeholder="random"></label>
+      <label>Size <select name="size" id="size" title="the model's size (a super-resolution stage would add 128)"></select></label>
       <button id="go" type="submit">Generate</button>
       <button id="cancel" type="button" class="secondary" disabled>Cancel</button>
       <button id="variations" type="button" class="secondary" disabled>Variations</button>
@@ -92,6 +93,8 @@ enum ServerPage {
       const r = await fetch("/api/info"); const i = await r.json();
       $("model").textContent = `Model ${i.model}` + (i.trainingSteps ? `, trained ${i.trainingSteps} steps` : "")
         + `, text encoder ${i.encoder}. Invent Chinese characters for English words.`;
+      const size = document.createElement("option"); size.value = i.size; size.textContent = `${i.size} × ${i.size}`;
+      $("size").appendChild(size);
       $("explainLink").hidden = !i.explain;
       if (i.run) { $("training").hidden = false; training(); setInterval(training, 5000); }
       for (const s of i.samplers) { const o = document.createElement("option"); o.textContent = s;

@@ -99,7 +99,7 @@ import Testing
       let cases: [(String, String)] = [
         ("count=0", "count"), ("count=100000", "count"), ("steps=999999999999", "steps"),
         ("steps=abc", "steps"), ("guidance=nan", "guidance"), ("guidance=1e30", "guidance"),
-        ("seed=-1", "seed"), ("sampler=plms", "sampler"), ("", "prompt"),
+        ("seed=-1", "seed"), ("sampler=plms", "sampler"), ("", "prompt"), ("size=128", "size"),
         ("prompt=" + String(repeating: "a", count: 1_200), "prompt"),
       ]
       for (query, field) in cases {
