@@ -12,7 +12,7 @@ RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc $(TARGET_CPU)
 BIN = .build/release/glyffuser
 VENV ?= $(or $(GLYFFUSER_VENV),.venv)
 
-.PHONY: setup build demo test check-model fuzz bench-ops bench-sample bench-train bench-smoke venv format
+.PHONY: test-scale-out setup build demo test check-model fuzz bench-ops bench-sample bench-train bench-smoke venv format
 
 setup:
 	bash scripts/setup
@@ -85,3 +85,8 @@ bench-sample: build venv
 	  done; \
 	  for b in 1 4; do $(BIN) bench sample --preset tiny --batch $$b --steps 20 --precision auto --json; done; \
 	} | tee .build/bench/sample.jsonl | "$(VENV)/bin/python" scripts/peers/unet_table.py --command "make bench-sample"
+
+# The Python side of the scale-out path on CPU (docs/SCALE-OUT.md): an exported pipeline drawn
+# with diffusers must give the Swift pipeline's glyphs. Needs the development venv.
+test-scale-out: build venv
+	bash scale-out/test-scale-out

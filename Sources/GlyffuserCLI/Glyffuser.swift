@@ -14,7 +14,7 @@ struct Glyffuser: AsyncParsableCommand {
       DatasetCommand.self, EncodeCommand.self, EmbedCommand.self, InitModelCommand.self,
       TrainCommand.self, GenerateCommand.self, PlotCommand.self, ExplainCommand.self,
       JudgeCommand.self, EvalCommand.self, CompareCommand.self, ConvertCommand.self,
-      ServeCommand.self, BenchCommand.self,
+      ServeCommand.self, ExportDiffusersCommand.self, BenchCommand.self,
     ]
   )
 
