@@ -27,6 +27,7 @@ import Testing
   #expect(index["unet"] as? [String] == ["diffusers", "UNet2DConditionModel"])
   #expect(index["scheduler"] as? [String] == ["diffusers", "DDPMScheduler"])
   #expect(index["glyffuser_text_encoder"] as? String == "all-MiniLM-L6-v2")
+  #expect(index["max_tokens"] as? Int == 77 && index["_class_name"] as? String == "GlyffuserPipeline")
   if withEncoder {
     #expect(index["text_encoder"] as? [String] == ["transformers", "BertModel"])
     #expect(

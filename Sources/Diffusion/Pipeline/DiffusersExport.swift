@@ -14,10 +14,11 @@ import TextEncoding
 ///
 /// The text encoder is copied from the folder `glyffuser` resolves for the model's encoder; when
 /// it is not installed the folders are left out and `model_index.json` names the encoder only
-/// (`scale-out/generate.py` then needs `--encoder`). How prompts become conditioning is what the
-/// Swift pipeline does and `scale-out/generate.py` repeats: the encoder's last hidden states of
-/// the real tokens, zero-padded to `max_tokens` with a key-padding mask; guidance against the
-/// empty prompt's encoding.
+/// (pass `text_encoder=` and `tokenizer=` to `from_pretrained` then). `scale-out/
+/// glyffuser_pipeline.py` (`GlyffuserPipeline`, whose `_class_name` the index names, with
+/// `max_tokens` in its config) loads the folder and turns prompts into conditioning as the Swift
+/// pipeline does: the encoder's last hidden states of the real tokens, zero-padded to
+/// `max_tokens` with a key-padding mask; guidance against the empty prompt's encoding.
 public enum DiffusersExport {
   /// Files of a Hugging Face tokenizer that are copied when present.
   static let tokenizerFiles = [
@@ -79,6 +80,7 @@ public enum DiffusersExport {
         "_diffusers_version": "0.42.1",
         "unet": ["diffusers", "UNet2DConditionModel"],
         "scheduler": ["diffusers", try schedulerClass(model)],
+        "max_tokens": loaded.record.maxTokens,
         "glyffuser_text_encoder": loaded.record.textEncoder,
         "glyffuser_text_encoder_identity": loaded.record.textEncoderIdentity,
       ]
