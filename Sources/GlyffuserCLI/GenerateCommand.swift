@@ -16,6 +16,11 @@ struct GenerateCommand: ParsableCommand {
   @OptionGroup var sampling: SamplingOptions
   @Option(help: "Output grid PNG.") var out = "glyphs.png"
   @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
+  @Option(
+    help:
+      "Also write the first prompt's final samples before rounding (values about −1…1) as a NumPy .npy file, [count, size, size, 1]."
+  )
+  var raw: String?
   @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
   var encoder: String?
   @Option(help: "Write the denoising of the first prompt's images as an animated GIF.")
@@ -68,6 +73,14 @@ struct GenerateCommand: ParsableCommand {
       try PNGEncoder.encode(try drawing.grid(rows, prompts: prompts)), to: URL(fileURLWithPath: out)
     )
     print("wrote \(out)")
+    if let raw {
+      // The same images as the first row (image i from seed + i, one batch when count ≤ batch).
+      let x = try generator.generate(
+        prompts[0], count: sampling.count, steps: sampling.steps, guidance: sampling.guidance,
+        seed: drawing.seed(prompt: 0, image: 0))
+      try NumpyFile.write(x.scalars, shape: x.shape, to: URL(fileURLWithPath: raw))
+      print("wrote \(raw)")
+    }
     if let animation, let recorder {
       try AtomicFile.write(
         try recorder.gif(delayCentiseconds: 10), to: URL(fileURLWithPath: animation))
