@@ -7,7 +7,8 @@ import Foundation
 struct ExportDiffusersCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export-diffusers",
-    abstract: "Write a model folder as a diffusers pipeline folder (unet, scheduler, text encoder).")
+    abstract: "Write a model folder as a diffusers pipeline folder (unet, scheduler, text encoder)."
+  )
 
   @Argument(help: "Model folder (default: the shipped model).") var model: String?
   @Option(help: "Folder to write (must not exist).") var out: String
@@ -22,6 +23,7 @@ struct ExportDiffusersCommand: ParsableCommand {
     } catch { throw CLIError("\(error)") }
     print(
       "wrote \(out): unet, scheduler"
-        + (withEncoder ? ", text_encoder, tokenizer" : " (the text encoder is not installed: named only)"))
+        + (withEncoder
+          ? ", text_encoder, tokenizer" : " (the text encoder is not installed: named only)"))
   }
 }

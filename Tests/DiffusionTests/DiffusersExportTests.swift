@@ -19,7 +19,8 @@ import Testing
     "model_index.json", "glyffuser.json", "unet/config.json",
     "unet/diffusion_pytorch_model.safetensors", "scheduler/scheduler_config.json",
   ] {
-    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+    #expect(
+      FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
   }
   let index = try #require(
     try JSONSerialization.jsonObject(
@@ -27,7 +28,8 @@ import Testing
   #expect(index["unet"] as? [String] == ["diffusers", "UNet2DConditionModel"])
   #expect(index["scheduler"] as? [String] == ["diffusers", "DDPMScheduler"])
   #expect(index["glyffuser_text_encoder"] as? String == "all-MiniLM-L6-v2")
-  #expect(index["max_tokens"] as? Int == 77 && index["_class_name"] as? String == "GlyffuserPipeline")
+  #expect(
+    index["max_tokens"] as? Int == 77 && index["_class_name"] as? String == "GlyffuserPipeline")
   if withEncoder {
     #expect(index["text_encoder"] as? [String] == ["transformers", "BertModel"])
     #expect(

@@ -159,7 +159,8 @@ func danglingPrepositionByRegex(_ clause: String) -> String {
 /// did this (the same line is in Fuzz/Corpus/FuzzUnihan).
 @Test func danglingPrepositionIsLinear() {
   for filler in [" ", "鋱 ", "U+4E00 "] {
-    let line = "old ideograph of" + String(repeating: filler, count: 60_000 / filler.utf8.count) + "x"
+    let line =
+      "old ideograph of" + String(repeating: filler, count: 60_000 / filler.utf8.count) + "x"
     let start = Date()
     _ = CaptionCleaner.clean(line)
     #expect(Date().timeIntervalSince(start) < 2, "\(filler.debugDescription)")

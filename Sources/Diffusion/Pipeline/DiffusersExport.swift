@@ -43,7 +43,8 @@ public enum DiffusersExport {
       let unet = temp.appendingPathComponent("unet")
       try fm.createDirectory(at: unet, withIntermediateDirectories: true)
       for file in ["config.json", "diffusion_pytorch_model.safetensors"] {
-        try fm.copyItem(at: model.appendingPathComponent(file), to: unet.appendingPathComponent(file))
+        try fm.copyItem(
+          at: model.appendingPathComponent(file), to: unet.appendingPathComponent(file))
       }
       let scheduler = temp.appendingPathComponent("scheduler")
       try fm.createDirectory(at: scheduler, withIntermediateDirectories: true)
