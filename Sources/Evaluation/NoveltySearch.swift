@@ -45,6 +45,9 @@ public struct NoveltySearch: Sendable {
     let queryNorms = PairwiseGeometry.squaredNorms(queries, count, dim: pixels)
     // Per query, the k best (squared distance, index) so far, sorted.
     var best = [[Match]](repeating: [], count: count)
+    // Per query the distance a candidate must beat: ∞ until k are kept, then the k-th best (the
+    // inner loop reads this flat array, not the nested lists).
+    var bound = [Float](repeating: .infinity, count: count)
     let block = 4096
     var start = 0
     while start < trainingCount {
@@ -55,11 +58,11 @@ public struct NoveltySearch: Sendable {
       for q in 0..<count {
         for t in 0..<(end - start) {
           let d2 = max(0, queryNorms[q] + norms[t] - 2 * dots[q * (end - start) + t])
-          guard best[q].count < k || d2 < best[q][k - 1].distance else { continue }
-          let match = Match(index: start + t, distance: d2)
+          guard best[q].count < k || d2 < bound[q] else { continue }
           let at = best[q].firstIndex { d2 < $0.distance } ?? best[q].count
-          best[q].insert(match, at: at)
+          best[q].insert(Match(index: start + t, distance: d2), at: at)
           if best[q].count > k { best[q].removeLast() }
+          if best[q].count == k { bound[q] = best[q][k - 1].distance }
         }
       }
       start = end

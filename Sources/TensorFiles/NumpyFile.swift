@@ -17,8 +17,7 @@ public enum NumpyFile {
     let length = UInt16(header.utf8.count)
     out += [UInt8(length & 0xFF), UInt8(length >> 8)]
     out += Array(header.utf8)
-    out.reserveCapacity(out.count + 4 * values.count)
-    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+    values.map(\.bitPattern.littleEndian).withUnsafeBytes { out += $0 }
     return out
   }
 

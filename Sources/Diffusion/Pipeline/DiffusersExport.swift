@@ -80,7 +80,7 @@ public enum DiffusersExport {
         "_class_name": "GlyffuserPipeline",
         "_diffusers_version": "0.42.1",
         "unet": ["diffusers", "UNet2DConditionModel"],
-        "scheduler": ["diffusers", try schedulerClass(model)],
+        "scheduler": ["diffusers", loaded.scheduler.className ?? "DDPMScheduler"],
         "max_tokens": loaded.record.maxTokens,
         "glyffuser_text_encoder": loaded.record.textEncoder,
         "glyffuser_text_encoder_identity": loaded.record.textEncoderIdentity,
@@ -98,13 +98,6 @@ public enum DiffusersExport {
       try? fm.removeItem(at: temp)
       throw error
     }
-  }
-
-  /// The `_class_name` of the model's scheduler config (DDPMScheduler when it names none).
-  static func schedulerClass(_ model: URL) throws -> String {
-    let data = try Data(contentsOf: model.appendingPathComponent(ModelFolder.schedulerFile))
-    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    return object?["_class_name"] as? String ?? "DDPMScheduler"
   }
 }
 
