@@ -11,13 +11,17 @@ public final class DenoisingFrames {
   public let showPredictedOriginal: Bool
   /// Pixel repetition of each frame (1: as sampled).
   public let scale: Int
+  /// Pixel repetition of each image before tiling (a base stage's frames at its
+  /// super-resolution stage's size, so both stages make one animation).
+  public let imageScale: Int
   public private(set) var frames: [RasterImage] = []
   /// The first image's x_t and predicted x₀ at every step.
   public private(set) var firstSample: [RasterImage] = []
   public private(set) var firstPredictedOriginal: [RasterImage] = []
 
-  public init(count: Int, showPredictedOriginal: Bool, scale: Int = 1) {
+  public init(count: Int, showPredictedOriginal: Bool, scale: Int = 1, imageScale: Int = 1) {
     columns = Int(Double(count).squareRoot().rounded(.up))
+    self.imageScale = imageScale
     self.showPredictedOriginal = showPredictedOriginal
     self.scale = scale
   }
@@ -27,18 +31,27 @@ public final class DenoisingFrames {
     let x0 = GlyphImages.rasters(step.predictedOriginal)
     firstSample.append(xt[0])
     firstPredictedOriginal.append(x0[0])
-    var frame = ImageGrid.tile(xt, columns: columns)
+    func tile(_ images: [RasterImage]) -> RasterImage {
+      ImageGrid.tile(
+        imageScale == 1 ? images : images.map { GlyphImages.upscaled($0, by: imageScale) },
+        columns: columns)
+    }
+    var frame = tile(xt)
     if showPredictedOriginal {
-      frame = ImageGrid.tile([frame, ImageGrid.tile(x0, columns: columns)], columns: 2, padding: 8)
+      frame = ImageGrid.tile([frame, tile(x0)], columns: 2, padding: 8)
     }
     frames.append(GlyphImages.upscaled(frame, by: scale))
   }
 
-  /// An endless GIF of the frames, the last shown `holdFrames` more times (about a second).
-  public func gif(delayCentiseconds: Int, holdFrames: Int = 10) throws -> [UInt8] {
-    guard let last = frames.last else { return [] }
+  /// An endless GIF of the frames, the last shown `holdFrames` more times (about a second);
+  /// `then`'s frames (the next stage of a cascade, frames of the same size) follow.
+  public func gif(
+    delayCentiseconds: Int, holdFrames: Int = 10, then next: DenoisingFrames? = nil
+  ) throws -> [UInt8] {
+    let all = frames + (next?.frames ?? [])
+    guard let last = all.last else { return [] }
     return try GIFEncoder.encode(
-      frames: frames + Array(repeating: last, count: holdFrames),
+      frames: all + Array(repeating: last, count: holdFrames),
       delayCentiseconds: delayCentiseconds, loop: true)
   }
 }

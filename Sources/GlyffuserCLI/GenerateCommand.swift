@@ -14,6 +14,7 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: ArgumentHelp(stringLiteral: ModelOption.help)) var model: String?
   @Argument(help: "Prompts, e.g. \"gold\" \"water\".") var prompts: [String]
   @OptionGroup var sampling: SamplingOptions
+  @OptionGroup var superResolution: SuperResolutionOptions
   @Option(help: "Output grid PNG.") var out = "glyphs.png"
   @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
   @Option(
@@ -51,13 +52,27 @@ struct GenerateCommand: ParsableCommand {
       throw ValidationError(error.description)
     }
     let pipeline = generator.pipeline
-    print("\(sampling.summary) (image i of prompt p uses seed + p·count + i)")
-    let drawing = sampling.rows(generator)
+    var drawing = sampling.rows(generator)
+    drawing.superResolution = try superResolution.stage(baseSize: generator.sampleSize)
+    var summary = sampling.summary
+    if let stage = drawing.superResolution {
+      summary +=
+        "; then \(stage.record.lowResolution) → \(stage.size) px, \(stage.record.sampler.rawValue), "
+        + "\(stage.record.steps) steps"
+    }
+    print("\(summary) (image i of prompt p uses seed + p·count + i)")
+    let framesFor = min(sampling.batch, sampling.count)
     let recorder =
       animation == nil
       ? nil
-      : DenoisingFrames(count: min(sampling.batch, sampling.count), showPredictedOriginal: showX0)
-    let rows = try drawing.drawShowingProgress(prompts, recorder: recorder)
+      : DenoisingFrames(
+        count: framesFor, showPredictedOriginal: showX0,
+        imageScale: drawing.outputSize / generator.sampleSize)
+    let stageRecorder =
+      animation == nil || drawing.superResolution == nil
+      ? nil : DenoisingFrames(count: framesFor, showPredictedOriginal: showX0)
+    let rows = try drawing.drawShowingProgress(
+      prompts, recorder: recorder, stageRecorder: stageRecorder)
     if let outDir {
       try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
       for (p, prompt) in prompts.enumerated() {
@@ -83,8 +98,10 @@ struct GenerateCommand: ParsableCommand {
     }
     if let animation, let recorder {
       try AtomicFile.write(
-        try recorder.gif(delayCentiseconds: 10), to: URL(fileURLWithPath: animation))
-      print("wrote \(animation) (\(recorder.frames.count) steps)")
+        try recorder.gif(delayCentiseconds: 10, then: stageRecorder),
+        to: URL(fileURLWithPath: animation))
+      let stageSteps = stageRecorder.map { " + \($0.frames.count) super-resolution" } ?? ""
+      print("wrote \(animation) (\(recorder.frames.count) steps\(stageSteps))")
     }
     if let stepsGrid {
       let counts = stepsGrid.split(separator: ",").compactMap { Int($0) }

@@ -12,8 +12,10 @@ struct Glyffuser: AsyncParsableCommand {
     abstract: "Text-to-glyph diffusion: invent Chinese characters for English prompts.",
     subcommands: [
       DatasetCommand.self, EncodeCommand.self, EmbedCommand.self, InitModelCommand.self,
-      TrainCommand.self, GenerateCommand.self, PlotCommand.self, ExplainCommand.self,
-      JudgeCommand.self, EvalCommand.self, CompareCommand.self, ConvertCommand.self,
+      TrainCommand.self, TrainSRCommand.self, GenerateCommand.self, PlotCommand.self,
+      ExplainCommand.self,
+      JudgeCommand.self, EvalCommand.self, EvalSRCommand.self, CompareCommand.self,
+      ConvertCommand.self,
       ServeCommand.self, ExportDiffusersCommand.self, BenchCommand.self,
     ]
   )

@@ -7,9 +7,9 @@ import JobControl
 extension PromptRows {
   /// Rows drawn the way the CLI shows them: a warning for each prompt the encoder cuts, and a
   /// progress line per prompt on stderr.
-  func drawShowingProgress(_ prompts: [String], recorder: DenoisingFrames? = nil) throws
-    -> [[RasterImage]]
-  {
+  func drawShowingProgress(
+    _ prompts: [String], recorder: DenoisingFrames? = nil, stageRecorder: DenoisingFrames? = nil
+  ) throws -> [[RasterImage]] {
     for prompt in prompts where generator.truncates(prompt) {
       warn("prompt \"\(prompt)\" was cut to \(generator.encoder.maxLength) tokens")
     }
@@ -19,7 +19,7 @@ extension PromptRows {
       FileHandle.standardError.write(
         Data("\r\(p.detail): \(p.done)/\(p.total)\(finished ? "\n" : "")".utf8))
     }
-    return try drawing.draw(prompts, recorder: recorder)
+    return try drawing.draw(prompts, recorder: recorder, stageRecorder: stageRecorder)
   }
 }
 

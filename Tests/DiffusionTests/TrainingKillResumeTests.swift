@@ -15,23 +15,26 @@ import Testing
     return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
   }
 
-  /// 24 images of 8 px in the shard format of `GlyphDataset` (U8 [N, 8, 8] + JSON metadata).
-  static func writeDataset(to dir: URL) throws {
-    let images = TrainingFixture.images
+  /// 24 images of 8 px (or `images`) in the shard format of `GlyphDataset` (U8 [N, S, S] + JSON
+  /// metadata).
+  static func writeDataset(to dir: URL, images: TrainingImages = TrainingFixture.images) throws {
     let splits = (0..<24).map { $0 < 20 ? "\"train\"" : "\"validation\"" }
     let json =
       "{\"codepoints\":[\((0..<24).map { String(0x4E00 + $0) }.joined(separator: ","))],"
       + "\"captions\":[\((0..<24).map { "\"caption \($0)\"" }.joined(separator: ","))],"
       + "\"splits\":[\(splits.joined(separator: ","))]}"
     try SafeTensors.write(
-      [try SafeTensorsEntry(name: "images", dtype: .u8, shape: [24, 8, 8], data: images.pixels)],
+      [
+        try SafeTensorsEntry(
+          name: "images", dtype: .u8, shape: [24, images.size, images.size], data: images.pixels)
+      ],
       metadata: ["glyffuser": json], to: dir.appendingPathComponent("glyphs.safetensors"))
   }
 
-  static func train(_ exe: URL, _ args: [String]) throws -> Process {
+  static func train(_ exe: URL, _ args: [String], command: String = "train") throws -> Process {
     let p = Process()
     p.executableURL = exe
-    p.arguments = ["train"] + args
+    p.arguments = [command] + args
     p.standardError = FileHandle.nullDevice
     p.standardOutput = FileHandle.nullDevice
     try p.run()
@@ -81,5 +84,42 @@ import Testing
     let want = try Self.losses(root.appendingPathComponent("ref"))
     #expect(want.count == 6)
     #expect(try Self.losses(root.appendingPathComponent("kill")) == want)
+  }
+
+  /// The same for `glyffuser train-sr` (crops and augmentation drawn from saved streams).
+  @Test(.enabled(if: executable != nil, "glyffuser executable not built"))
+  func sigkilledSuperResolutionRunResumesToTheSameLosses() throws {
+    let exe = try #require(Self.executable)
+    let root = try TrainingFixture.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let data = root.appendingPathComponent("data")
+    try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    try Self.writeDataset(to: data, images: SuperResolutionTests.images16)
+    func args(_ out: String) -> [String] {
+      [
+        "--dataset", data.path, "--out", root.appendingPathComponent(out).path, "--factor", "2",
+        "--crop", "8", "--channels", "8,16", "--groups", "4", "--steps", "6", "--batch", "4",
+        "--checkpoint-every", "2", "--val-every", "3", "--val-images", "4", "--warmup", "1",
+        "--sample-every", "0", "--precision", "f32",
+      ]
+    }
+    let reference = try Self.train(exe, args("ref"), command: "train-sr")
+    reference.waitUntilExit()
+    #expect(reference.terminationStatus == 0)
+    let killed = try Self.train(exe, args("kill"), command: "train-sr")
+    let first = root.appendingPathComponent("kill/checkpoints/step-2")
+    while !FileManager.default.fileExists(atPath: first.path) && killed.isRunning {
+      usleep(20_000)
+    }
+    kill(killed.processIdentifier, SIGKILL)
+    killed.waitUntilExit()
+    let resumed = try Self.train(exe, args("kill") + ["--resume"], command: "train-sr")
+    resumed.waitUntilExit()
+    #expect(resumed.terminationStatus == 0)
+    let want = try Self.losses(root.appendingPathComponent("ref"))
+    #expect(want.count == 6)
+    #expect(try Self.losses(root.appendingPathComponent("kill")) == want)
+    #expect(
+      SuperResolutionStage.isStage(root.appendingPathComponent("kill/model", isDirectory: true)))
   }
 }

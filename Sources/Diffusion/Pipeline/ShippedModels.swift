@@ -7,6 +7,8 @@ import Foundation
 public enum ShippedModels {
   /// The text-to-glyph model `generate`, `eval` and `explain` use without `--model`.
   public static let glyffuser = "models/glyffuser-32"
+  /// The super-resolution stage `generate` and `serve` put after it (32 → 128 px).
+  public static let superResolution = "models/glyffuser-sr-128"
   /// The glyph judge of `glyffuser eval`.
   public static let judge = "models/judge-32"
 

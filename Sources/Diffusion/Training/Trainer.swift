@@ -4,16 +4,17 @@ import Tensors
 
 /// Trains a `UNet2DConditionModel` on greyscale glyphs (Ho et al. 2020, Algorithm 1, with text
 /// conditioning): x0 = pixel/127.5 − 1, t ~ U{0…T−1}, ε ~ N(0, I), x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε,
-/// loss = w_t·‖f(x_t, t, text) − target‖² (target ε, v or x0), then global-norm clipping, AdamW
-/// at lr·schedule(step), and an EMA of the weights. Captions are replaced by the empty prompt
-/// with probability `captionDropout` (classifier-free guidance, Ho & Salimans 2022).
+/// loss = w_t·‖f(x_t, t, c) − target‖² (target ε, v or x0), then global-norm clipping, AdamW
+/// at lr·schedule(step), and an EMA of the weights. The examples decide x0 and the condition c:
+/// captions, replaced by the empty prompt with probability `captionDropout` (classifier-free
+/// guidance, Ho & Salimans 2022), or for the super-resolution stage a `UNet2DModel` conditioned
+/// on the upsampled low-resolution glyph (`SuperResolutionPairs`).
 ///
 /// Every random draw comes from a named stream in `state`, so a run is a pure function of the
 /// seed, the data and the thread count; checkpoints (`TrainingCheckpoint`) store all of it.
 public final class Trainer {
   public let model: UNet2DConditionModel
-  public let images: TrainingImages
-  public let captions: any CaptionEmbeddings
+  public let examples: any TrainingExamples
   public let schedule: NoiseSchedule
   public let optimizer: AdamW
   public let ema: EMA
@@ -22,21 +23,30 @@ public final class Trainer {
   var order: [Int] = []
 
   public var config: TrainingConfig { state.config }
-  public var batchesPerEpoch: Int { images.trainIndices.count / config.batchSize }
+  public var batchesPerEpoch: Int { examples.trainIndices.count / config.batchSize }
 
-  /// A fresh run from `model`'s current weights.
+  /// A fresh run of the text-to-glyph model from `model`'s current weights.
   public convenience init(
     model: UNet2DConditionModel, config: TrainingConfig, images: TrainingImages,
     captions: any CaptionEmbeddings
   ) throws {
+    try self.init(
+      model: model, config: config,
+      examples: CaptionedGlyphs(images: images, captions: captions))
+  }
+
+  /// A fresh run from `model`'s current weights.
+  public convenience init(
+    model: UNet2DConditionModel, config: TrainingConfig, examples: any TrainingExamples
+  ) throws {
     try config.validate()
-    let perEpoch = images.trainIndices.count / config.batchSize
+    let perEpoch = examples.trainIndices.count / config.batchSize
     var state = TrainerState(
       config: config, lrSchedule: config.lrSchedule(batchesPerEpoch: perEpoch))
     // Epoch 0's shuffle consumes the data stream from its start.
-    _ = Self.shuffle(images.trainIndices, stream: &state.data)
+    _ = Self.shuffle(examples.trainIndices, stream: &state.data)
     try self.init(
-      model: model, state: state, images: images, captions: captions,
+      model: model, state: state, examples: examples,
       ema: EMA(
         model.namedParameters(), decay: config.emaDecay, useWarmup: config.emaWarmup,
         power: config.emaPower))
@@ -44,32 +54,27 @@ public final class Trainer {
 
   /// A run continuing from `state` (resume); `ema` must belong to `model`'s parameter paths.
   init(
-    model: UNet2DConditionModel, state: TrainerState, images: TrainingImages,
-    captions: any CaptionEmbeddings, ema: EMA
+    model: UNet2DConditionModel, state: TrainerState, examples: any TrainingExamples, ema: EMA
   ) throws {
     let config = state.config
-    guard images.trainIndices.count >= config.batchSize else {
+    guard examples.trainIndices.count >= config.batchSize else {
       throw TrainingError.notEnoughData(
-        "\(images.trainIndices.count) training images, fewer than one batch of \(config.batchSize)")
-    }
-    guard images.size == model.config.sampleSize else {
-      throw TrainingError.notEnoughData(
-        "images are \(images.size) px, the model's sample size is \(model.config.sampleSize)")
-    }
-    guard captions.dim == model.config.textDim else {
-      throw TrainingError.notEnoughData(
-        "caption embeddings have dimension \(captions.dim), the model expects \(model.config.textDim)"
+        "\(examples.trainIndices.count) training images, fewer than one batch of \(config.batchSize)"
       )
     }
-    let needed = model.config.trainingMemoryEstimate(
+    try examples.check(against: model.config)
+    // Memory at the size the network sees in training (a super-resolution crop, not its
+    // sample size).
+    var seen = model.config
+    seen.sampleSize = examples.sampleSize
+    let needed = seen.trainingMemoryEstimate(
       batch: config.batchSize, precision: Precision(rawValue: config.precision) ?? .f32)
     if let available = UNetCheckpoint.availableMemory(), needed > available {
       throw TrainingError.insufficientMemory(
         needed: needed, available: available, batch: config.batchSize)
     }
     self.model = model
-    self.images = images
-    self.captions = captions
+    self.examples = examples
     self.state = state
     self.ema = ema
     optimizer = AdamW(model.namedParameters(), config: config.optimizer)
@@ -79,7 +84,7 @@ public final class Trainer {
     } catch {
       throw TrainingError.invalidConfig(field: "noise", "\(error)")
     }
-    order = Self.epochOrder(images.trainIndices, stream: state.dataAtEpochStart)
+    order = Self.epochOrder(examples.trainIndices, stream: state.dataAtEpochStart)
   }
 
   static func shuffle(_ indices: [Int], stream: inout RandomStream) -> [Int] {
@@ -99,7 +104,7 @@ public final class Trainer {
       state.epoch += 1
       state.batchInEpoch = 0
       state.dataAtEpochStart = state.data
-      order = Self.shuffle(images.trainIndices, stream: &state.data)
+      order = Self.shuffle(examples.trainIndices, stream: &state.data)
     }
     let b = config.batchSize
     defer { state.batchInEpoch += 1 }
@@ -119,19 +124,29 @@ public final class Trainer {
     let start = DispatchTime.now().uptimeNanoseconds
     let indices = nextBatchIndices()
     let b = indices.count
-    let x0 = images.batch(indices)
-    let dropped = (0..<b).map { _ in state.dropout.nextUniform() < config.captionDropout }
-    let (text, mask) = captions.batch(indices: indices, dropped: dropped)
-    let t = (0..<b).map { _ in state.timestep.nextInt(below: schedule.trainTimesteps) }
-    let noise = Tensor.randomNormal(x0.shape, stream: &state.noise)
-    let xt = schedule.addNoise(to: x0, noise: noise, timesteps: t)
-    let target = schedule.trainingTarget(config.prediction, x0: x0, noise: noise, timesteps: t)
+    let batch = examples.trainingBatch(indices, config: config, random: &state.dropout)
+    let x0 = batch.x0
+    let regression = config.superResolution?.objective == .regression
+    let t: [Int]
+    let xt: Tensor
+    let target: Tensor
+    if regression {
+      // The regression baseline: no noise, x_t channel 0, t = 0, target x0.
+      t = Array(repeating: 0, count: b)
+      xt = Tensor.zeros(x0.shape)
+      target = x0
+    } else {
+      t = (0..<b).map { _ in state.timestep.nextInt(below: schedule.trainTimesteps) }
+      let noise = Tensor.randomNormal(x0.shape, stream: &state.noise)
+      xt = schedule.addNoise(to: x0, noise: noise, timesteps: t)
+      target = schedule.trainingTarget(config.prediction, x0: x0, noise: noise, timesteps: t)
+    }
     let precision = Precision(rawValue: config.precision) ?? .f32
 
     let named = optimizer.named
     let lossValue: Float = ComputePrecision.with(precision) {
-      let pred = model(xt, timesteps: t.map(Float.init), text: text, mask: mask)
-      let loss = weightedLoss(pred, target, timesteps: t)
+      let pred = model(xt, timesteps: t.map(Float.init), conditioning: batch.conditioning)
+      let loss = regression ? pred.mseLoss(target) : weightedLoss(pred, target, timesteps: t)
       model.zeroGrad()
       loss.backward()
       return loss.item

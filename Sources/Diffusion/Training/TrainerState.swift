@@ -20,7 +20,8 @@ public struct TrainerState: Sendable, Codable, Equatable {
   public var noise: RandomStream
   /// t ~ U{0, …, T−1}.
   public var timestep: RandomStream
-  /// Caption dropout coin flips.
+  /// The examples' own random choices: caption dropout coin flips, or the super-resolution
+  /// stage's crop positions and low-resolution augmentation.
   public var dropout: RandomStream
   /// Starting noise of preview grids (never touches the training streams).
   public var sample: RandomStream

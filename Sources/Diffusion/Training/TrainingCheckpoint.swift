@@ -149,6 +149,25 @@ public enum TrainingCheckpoint {
     from url: URL, images: TrainingImages, captions: any CaptionEmbeddings,
     duration: TrainingConfig.Duration? = nil
   ) throws -> Trainer {
+    try resume(
+      from: url, examples: CaptionedGlyphs(images: images, captions: captions), duration: duration)
+  }
+
+  /// The training config stored in checkpoint `url` (to rebuild its examples before resuming).
+  public static func storedConfig(at url: URL) throws -> TrainingConfig {
+    let stateURL = url.appendingPathComponent(stateFile)
+    do {
+      return try JSONDecoder().decode(StateFile.self, from: Data(contentsOf: stateURL)).trainer
+        .config
+    } catch {
+      throw TrainingError.badCheckpoint(path: stateURL.path, "\(error)")
+    }
+  }
+
+  /// The same for any examples (the super-resolution stage's crops).
+  public static func resume(
+    from url: URL, examples: any TrainingExamples, duration: TrainingConfig.Duration? = nil
+  ) throws -> Trainer {
     let stateURL = url.appendingPathComponent(stateFile)
     let stored: StateFile
     do {
@@ -176,8 +195,7 @@ public enum TrainingCheckpoint {
       shadow: Dictionary(
         uniqueKeysWithValues: emaModel.namedParameters().map { ($0.0, $0.1.value.detached()) }),
       step: stored.emaStep)
-    let trainer = try Trainer(
-      model: model, state: state, images: images, captions: captions, ema: ema)
+    let trainer = try Trainer(model: model, state: state, examples: examples, ema: ema)
     trainer.optimizer.load(
       states: try readOptimizer(
         url.appendingPathComponent(optimizerFile), named: model.namedParameters()))

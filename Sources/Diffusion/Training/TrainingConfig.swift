@@ -43,6 +43,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   public var captionDropout: Float = 0.1
   public var prediction: PredictionType = .epsilon
   public var lossWeighting: LossWeighting = .uniform
+  /// The super-resolution stage's crop and augmentation (`glyffuser train-sr`); nil for the
+  /// text-to-glyph model.
+  public var superResolution: SuperResolutionSettings?
   /// Training timesteps T (t uniform on 0..<T) of the linear β schedule (Ho et al. 2020).
   public var trainTimesteps = 1000
   /// "f32" or "bf16" (convolutions and matrix products).

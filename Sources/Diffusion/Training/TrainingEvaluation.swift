@@ -15,7 +15,7 @@ extension Trainer {
   /// time, so successive values are comparable. Captions are never dropped. Nil without a
   /// held-out split.
   public func validationLoss() -> Float? {
-    let val = Array(images.validationIndices.prefix(config.validationImages))
+    let val = Array(examples.validationIndices.prefix(config.validationImages))
     guard !val.isEmpty else { return nil }
     var stream = RandomStream(seed: config.seed, name: "validation")
     let precision = Precision(rawValue: config.precision) ?? .f32
@@ -24,19 +24,23 @@ extension Trainer {
     withNoGrad {
       ComputePrecision.with(precision) {
         for t in validationTimesteps {
-          let noiseAll = Tensor.randomNormal(
-            [val.count, images.size, images.size, 1], stream: &stream)
+          let s = examples.sampleSize
+          let noiseAll = Tensor.randomNormal([val.count, s, s, 1], stream: &stream)
           for lo in stride(from: 0, to: val.count, by: config.batchSize) {
             let hi = min(lo + config.batchSize, val.count)
             let idx = Array(val[lo..<hi])
-            let x0 = images.batch(idx)
+            let batch = examples.validationBatch(idx)
+            let x0 = batch.x0
             let noise = noiseAll.slice(axis: 0, range: lo..<hi).contiguous()
-            let ts = [Int](repeating: t, count: idx.count)
-            let xt = schedule.addNoise(to: x0, noise: noise, timesteps: ts)
-            let target = schedule.trainingTarget(
-              config.prediction, x0: x0, noise: noise, timesteps: ts)
-            let (text, mask) = captions.batch(indices: idx)
-            let pred = model(xt, timesteps: ts.map(Float.init), text: text, mask: mask)
+            let regression = config.superResolution?.objective == .regression
+            let ts = [Int](repeating: regression ? 0 : t, count: idx.count)
+            let xt =
+              regression
+              ? Tensor.zeros(x0.shape) : schedule.addNoise(to: x0, noise: noise, timesteps: ts)
+            let target =
+              regression
+              ? x0 : schedule.trainingTarget(config.prediction, x0: x0, noise: noise, timesteps: ts)
+            let pred = model(xt, timesteps: ts.map(Float.init), conditioning: batch.conditioning)
             total += Double(pred.mseLoss(target).item) * Double(idx.count)
             count += idx.count
           }
@@ -60,7 +64,7 @@ extension Trainer {
     settings.prediction = config.prediction
     let sampler = try settings.makeSampler(steps: config.sampleSteps)
     let guidance = try ClassifierFreeGuidance(scale: config.sampleGuidance)
-    let s = images.size
+    let s = model.config.sampleSize
     let z = Tensor.randomNormal([n, s, s, 1], stream: &state.sample)
     let precision = Precision(rawValue: config.precision) ?? .f32
     let x0: Tensor = try withEMAWeights {
@@ -87,5 +91,49 @@ extension Trainer {
         })
     }
     return GreyscaleImage.tiled(tiles, columns: columns)
+  }
+
+  /// A super-resolution run's preview with the EMA weights: per held-out glyph (the first
+  /// `rows`), the low-resolution input upsampled bilinearly, the stage's output (DDIM,
+  /// `sampleSteps` steps, no augmentation) and the real glyph, at full size.
+  public func superResolutionGrid(_ pairs: SuperResolutionPairs, rows: Int = 4) throws
+    -> GreyscaleImage
+  {
+    let idx = Array(pairs.validationIndices.prefix(rows))
+    guard !idx.isEmpty, let settings = config.superResolution else {
+      return GreyscaleImage(width: 1, height: 1, pixels: [255])
+    }
+    let low = pairs.lowResolution(idx)
+    let stage = try SuperResolutionStage(
+      unet: model,
+      record: SuperResolutionStage.Record(
+        factor: settings.factor, lowResolution: pairs.lowSize,
+        trainingAugmentation: settings.augmentation, sampleAugmentation: 0, sampler: .ddim,
+        steps: config.sampleSteps, objective: settings.objective),
+      scheduler: try config.schedulerConfig())
+    let precision = Precision(rawValue: config.precision) ?? .f32
+    let out = try withEMAWeights {
+      try ComputePrecision.with(precision) {
+        try stage.upsample(low, seeds: idx.map { UInt64($0) })
+      }
+    }
+    let bilinear = stage.condition(low, augmentation: 0, seeds: idx.map { UInt64($0) })
+    let s = pairs.high.size
+    func tile(_ v: ArraySlice<Float>) -> GreyscaleImage {
+      GreyscaleImage(
+        width: s, height: s,
+        pixels: v.map { UInt8(max(0, min(255, (($0 + 1) * 127.5).rounded()))) })
+    }
+    let (b, o) = (bilinear.scalars, out.scalars)
+    var tiles: [GreyscaleImage] = []
+    for (k, i) in idx.enumerated() {
+      let r = k * s * s..<(k + 1) * s * s
+      tiles += [
+        tile(b[r]), tile(o[r]),
+        GreyscaleImage(
+          width: s, height: s, pixels: Array(pairs.high.pixels[i * s * s..<(i + 1) * s * s])),
+      ]
+    }
+    return GreyscaleImage.tiled(tiles, columns: 3)
   }
 }

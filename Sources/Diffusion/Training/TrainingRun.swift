@@ -30,6 +30,8 @@ public final class TrainingRun {
   /// When set, `run()` ends by writing the EMA weights as a model folder, `RUN/model`, that
   /// `generate` and `eval` load (the record's step count is filled in).
   public var modelRecord: ModelFolder.Record?
+  /// The same for a super-resolution run: `RUN/model` becomes a `SuperResolutionStage` folder.
+  public var superResolutionRecord: SuperResolutionStage.Record?
   /// Why the run trains in `config.precision` (e.g. the calibration's measurement), written with
   /// the precision on the first `metrics.jsonl` line of this process.
   public var precisionReason: String?
@@ -129,6 +131,7 @@ public final class TrainingRun {
       if shouldStop() { break }
     }
     if let modelRecord { try exportModel(record: modelRecord) }
+    if let superResolutionRecord { try exportStage(record: superResolutionRecord) }
     return history
   }
 
@@ -162,6 +165,15 @@ public final class TrainingRun {
       to: modelDirectory)
   }
 
+  /// Writes the EMA weights as a super-resolution stage folder, `RUN/model`.
+  public func exportStage(record: SuperResolutionStage.Record) throws {
+    var record = record
+    record.trainingSteps = trainer.state.step
+    try SuperResolutionStage.save(
+      trainer.model, record: record, scheduler: try trainer.config.schedulerConfig(),
+      weights: trainer.ema.shadow, to: modelDirectory)
+  }
+
   /// Training seconds recorded in `metrics.jsonl` (after truncation to the resumed step).
   func previousTrainingSeconds() -> Double {
     guard let data = FileManager.default.contents(atPath: metricsURL.path) else { return 0 }
@@ -173,10 +185,18 @@ public final class TrainingRun {
     return seconds
   }
 
-  /// Writes `samples/step-N.png` (or whatever `writeImage` writes) when both hooks are set.
+  /// Writes `samples/step-N.png` (or whatever `writeImage` writes): prompts' glyphs when
+  /// `promptEncoder` is set, held-out glyphs upsampled in a super-resolution run.
   public func writeGrid() throws {
-    guard let promptEncoder, let writeImage else { return }
-    let grid = try trainer.sampleGrid(encoder: promptEncoder)
+    guard let writeImage else { return }
+    let grid: GreyscaleImage
+    if let pairs = trainer.examples as? SuperResolutionPairs {
+      grid = try trainer.superResolutionGrid(pairs)
+    } else if let promptEncoder {
+      grid = try trainer.sampleGrid(encoder: promptEncoder)
+    } else {
+      return
+    }
     let dir = directory.appendingPathComponent("samples", isDirectory: true)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     try writeImage(grid, dir.appendingPathComponent("step-\(trainer.state.step).png"))

@@ -5,6 +5,10 @@ import Tensors
 /// state-dict keys and tensors correspond one to one (conv weights transposed OIHW ↔ OHWI at the
 /// file edge). Images are NHWC inside; the model maps (x_t, t, text, mask) → ε̂ of x_t's shape.
 ///
+/// With a `.unet2D` config it is diffusers' `UNet2DModel` instead (plain blocks, no text layers,
+/// the same parameter names): (x, t) → output, called without text. The super-resolution stage
+/// is one, its low-resolution input concatenated to x_t as channels.
+///
 /// ```swift
 /// var rng = RandomStream(seed: 0, name: "init")
 /// let unet = try UNet2DConditionModel(.tiny(), stream: &rng)
@@ -79,20 +83,32 @@ public final class UNet2DConditionModel: Module {
   public func callAsFunction(
     _ sample: Tensor, timesteps: [Float], text: Tensor, mask: Tensor?
   ) -> Tensor {
+    precondition(config.takesText, "UNet: a UNet2DModel takes no text")
+    precondition(
+      text.rank == 3 && text.shape[0] == sample.shape[0] && text.shape[2] == config.textDim,
+      "UNet: text \(text.shape), expected [\(sample.shape[0]), L, \(config.textDim)]")
+    return forward(sample, timesteps: timesteps, text: text, mask: mask)
+  }
+
+  /// A `UNet2DModel`'s output for `sample [B, H, W, inChannels]` at `timesteps`. Always fp32.
+  public func callAsFunction(_ sample: Tensor, timesteps: [Float]) -> Tensor {
+    precondition(!config.takesText, "UNet: a UNet2DConditionModel needs text")
+    return forward(sample, timesteps: timesteps, text: nil, mask: nil)
+  }
+
+  func forward(_ sample: Tensor, timesteps: [Float], text: Tensor?, mask: Tensor?) -> Tensor {
     precondition(
       sample.rank == 4 && sample.shape[3] == config.inChannels, "UNet: sample \(sample.shape)")
     precondition(
       timesteps.count == sample.shape[0],
       "UNet: \(timesteps.count) timesteps for batch \(sample.shape[0])")
-    precondition(
-      text.rank == 3 && text.shape[0] == sample.shape[0] && text.shape[2] == config.textDim,
-      "UNet: text \(text.shape), expected [\(sample.shape[0]), L, \(config.textDim)]")
     let tFeatures = timestepFeatures(
       timesteps, dim: config.blockOutChannels[0], flipSinToCos: config.flipSinToCos,
       shift: config.freqShift)
     var emb = timeEmbedding(tFeatures)
-    if let addEmbedding { emb = emb + addEmbedding(text) }
-    let ctx = UNetContext(temb: emb.silu(), text: encoderHidProj?(text) ?? text, mask: mask)
+    if let addEmbedding, let text { emb = emb + addEmbedding(text) }
+    let projected = text.map { encoderHidProj?($0) ?? $0 }
+    let ctx = UNetContext(temb: emb.silu(), text: projected, mask: mask)
     var h = convIn(sample)
     var skips = [h]
     for block in downBlocks {

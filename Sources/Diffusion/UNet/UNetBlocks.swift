@@ -5,8 +5,8 @@ import Tensors
 public struct UNetContext {
   /// silu(time embedding) `[B, T]`.
   public var temb: Tensor
-  /// Projected text tokens `[B, L, crossAttentionDim]`.
-  public var text: Tensor
+  /// Projected text tokens `[B, L, crossAttentionDim]`; nil in a `UNet2DModel` (no attention).
+  public var text: Tensor?
   /// Text padding mask `[B, L]` (1 = token).
   public var mask: Tensor?
 }
@@ -57,7 +57,7 @@ public final class DownBlock: Module {
     var skips: [Tensor] = []
     for (j, resnet) in resnets.enumerated() {
       h = resnet(h, tembActivated: ctx.temb)
-      if !attentions.isEmpty { h = attentions[j](h, context: ctx.text, mask: ctx.mask) }
+      if !attentions.isEmpty { h = attentions[j](h, context: ctx.text!, mask: ctx.mask) }
       skips.append(h)
     }
     if let downsampler {
@@ -68,10 +68,11 @@ public final class DownBlock: Module {
   }
 }
 
-/// diffusers `UNetMidBlock2DCrossAttn`: resnet → transformer → resnet.
+/// diffusers `UNetMidBlock2DCrossAttn`: resnet → transformer → resnet; in a `UNet2DModel`,
+/// `UNetMidBlock2D` with `add_attention: false`: resnet → resnet.
 public final class MidBlock: Module {
   public let resnet0: ResnetBlock2D
-  public let attention: Transformer2DModel
+  public let attention: Transformer2DModel?
   public let resnet1: ResnetBlock2D
 
   init(_ config: UNetConfig, stream: inout RandomStream) {
@@ -79,20 +80,24 @@ public final class MidBlock: Module {
     resnet0 = ResnetBlock2D(
       c, c, timeEmbedDim: config.timeEmbedDim, groups: config.normGroups, eps: config.normEps,
       stream: &stream)
-    attention = Transformer2DModel(
-      channels: c, heads: config.attentionHeads.last!, contextDim: config.crossAttentionDim,
-      groups: config.normGroups, stream: &stream)
+    attention =
+      config.takesText
+      ? Transformer2DModel(
+        channels: c, heads: config.attentionHeads.last!, contextDim: config.crossAttentionDim,
+        groups: config.normGroups, stream: &stream) : nil
     resnet1 = ResnetBlock2D(
       c, c, timeEmbedDim: config.timeEmbedDim, groups: config.normGroups, eps: config.normEps,
       stream: &stream)
   }
 
   public var children: [(String, any Module)] {
-    [("resnets.0", resnet0), ("attentions.0", attention), ("resnets.1", resnet1)]
+    guard let attention else { return [("resnets.0", resnet0), ("resnets.1", resnet1)] }
+    return [("resnets.0", resnet0), ("attentions.0", attention), ("resnets.1", resnet1)]
   }
 
   func callAsFunction(_ x: Tensor, _ ctx: UNetContext) -> Tensor {
-    let h = attention(resnet0(x, tembActivated: ctx.temb), context: ctx.text, mask: ctx.mask)
+    var h = resnet0(x, tembActivated: ctx.temb)
+    if let attention { h = attention(h, context: ctx.text!, mask: ctx.mask) }
     return resnet1(h, tembActivated: ctx.temb)
   }
 }
@@ -148,7 +153,7 @@ public final class UpBlock: Module {
     for (j, resnet) in resnets.enumerated() {
       let skip = skips.removeLast()
       h = resnet(Tensor.concatenate([h, skip], axis: 3), tembActivated: ctx.temb)
-      if !attentions.isEmpty { h = attentions[j](h, context: ctx.text, mask: ctx.mask) }
+      if !attentions.isEmpty { h = attentions[j](h, context: ctx.text!, mask: ctx.mask) }
     }
     if let upsampler { h = upsampler(h) }
     return h

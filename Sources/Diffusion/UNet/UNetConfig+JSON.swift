@@ -1,6 +1,7 @@
 import Foundation
 
-/// diffusers' `config.json` for `UNet2DConditionModel`: the only place block kinds are strings.
+/// diffusers' `config.json` for `UNet2DConditionModel` and `UNet2DModel`: the only place block
+/// kinds are strings.
 extension UNetConfig {
   static let downNames: [BlockKind: String] = [
     .plain: "DownBlock2D", .crossAttention: "CrossAttnDownBlock2D",
@@ -11,6 +12,7 @@ extension UNetConfig {
 
   /// The diffusers configuration dictionary (every field diffusers needs to rebuild the model).
   public var diffusersJSON: [String: Any] {
+    if modelClass == .unet2D { return unet2DModelJSON }
     var d: [String: Any] = [
       "_class_name": "UNet2DConditionModel",
       "_diffusers_version": "0.42.1",
@@ -51,6 +53,37 @@ extension UNetConfig {
     return d
   }
 
+  /// `UNet2DModel`'s fields (unet_2d.py): plain blocks, no mid-block attention, no class
+  /// embedding.
+  var unet2DModelJSON: [String: Any] {
+    [
+      "_class_name": ModelClass.unet2D.rawValue,
+      "_diffusers_version": "0.42.1",
+      "sample_size": sampleSize,
+      "in_channels": inChannels,
+      "out_channels": outChannels,
+      "block_out_channels": blockOutChannels,
+      "layers_per_block": layersPerBlock,
+      "down_block_types": downBlocks.map { Self.downNames[$0]! },
+      "up_block_types": upBlocks.map { Self.upNames[$0]! },
+      "mid_block_type": "UNetMidBlock2D",
+      "add_attention": false,
+      "norm_num_groups": normGroups,
+      "norm_eps": Double(normEps),
+      "flip_sin_to_cos": flipSinToCos,
+      "freq_shift": Double(freqShift),
+      "act_fn": "silu",
+      "center_input_sample": false,
+      "downsample_padding": 1,
+      "downsample_type": "conv",
+      "upsample_type": "conv",
+      "mid_block_scale_factor": 1,
+      "dropout": 0.0,
+      "time_embedding_type": "positional",
+      "resnet_time_scale_shift": "default",
+    ]
+  }
+
   public func jsonData() throws -> Data {
     try JSONSerialization.data(
       withJSONObject: diffusersJSON, options: [.prettyPrinted, .sortedKeys])
@@ -88,6 +121,16 @@ extension UNetConfig {
         throw UNetConfigError.unknownValue(field: k, value: v, valid: allowed)
       }
     }
+    let className = (d["_class_name"] as? String) ?? ModelClass.unet2DCondition.rawValue
+    guard let modelClass = ModelClass(rawValue: className) else {
+      throw UNetConfigError.unknownValue(
+        field: "_class_name", value: className,
+        valid: [ModelClass.unet2DCondition.rawValue, ModelClass.unet2D.rawValue])
+    }
+    if modelClass == .unet2D {
+      try self.init(unet2DModel: d, file: file)
+      return
+    }
     try expect("mid_block_type", ["UNetMidBlock2DCrossAttn"], default: "UNetMidBlock2DCrossAttn")
     try expect("act_fn", ["silu"], default: "silu")
     try expect("time_embedding_type", ["positional"], default: "positional")
@@ -121,5 +164,67 @@ extension UNetConfig {
       flipSinToCos: (d["flip_sin_to_cos"] as? Bool) ?? true,
       freqShift: Float((d["freq_shift"] as? Double) ?? 0))
     try validate()
+  }
+}
+
+extension UNetConfig {
+  /// A `UNet2DModel` config.json: the settings this package builds, anything else refused by
+  /// field (attention blocks, mid-block attention, class embeddings, Fourier time features).
+  init(unet2DModel d: [String: Any], file: String) throws {
+    func int(_ k: String, _ def: Int) throws -> Int {
+      if let v = d[k] as? Int { return v }
+      if d[k] == nil || d[k] is NSNull { return def }
+      throw UNetConfigError.invalid(field: k, "not an integer in \(file)")
+    }
+    func expect(_ k: String, _ allowed: [String], default def: String) throws {
+      let v = (d[k] as? String) ?? def
+      if !allowed.contains(v) {
+        throw UNetConfigError.unknownValue(field: k, value: v, valid: allowed)
+      }
+    }
+    func names(_ k: String, _ allowed: String) throws -> [BlockKind] {
+      guard let v = d[k] as? [String] else {
+        throw UNetConfigError.invalid(field: k, "missing or not a list of strings in \(file)")
+      }
+      return try v.map { s in
+        guard s == allowed else {
+          throw UNetConfigError.unknownValue(field: k, value: s, valid: [allowed])
+        }
+        return .plain
+      }
+    }
+    try expect("mid_block_type", ["UNetMidBlock2D"], default: "UNetMidBlock2D")
+    try expect("act_fn", ["silu"], default: "silu")
+    try expect("time_embedding_type", ["positional"], default: "positional")
+    try expect("resnet_time_scale_shift", ["default"], default: "default")
+    try expect("downsample_type", ["conv"], default: "conv")
+    try expect("upsample_type", ["conv"], default: "conv")
+    if (d["add_attention"] as? Bool) ?? true {
+      throw UNetConfigError.unknownValue(field: "add_attention", value: "true", valid: ["false"])
+    }
+    for k in ["class_embed_type", "num_class_embeds", "time_embedding_dim"]
+    where d[k] != nil && !(d[k] is NSNull) {
+      throw UNetConfigError.invalid(field: k, "not supported (must be null) in \(file)")
+    }
+    if (d["center_input_sample"] as? Bool) == true {
+      throw UNetConfigError.unknownValue(
+        field: "center_input_sample", value: "true", valid: ["false"])
+    }
+    guard let sampleSize = d["sample_size"] as? Int else {
+      throw UNetConfigError.invalid(field: "sample_size", "missing or not an integer in \(file)")
+    }
+    let blocks = (d["block_out_channels"] as? [Int]) ?? []
+    var config = UNetConfig.unconditional(
+      sampleSize: sampleSize, inChannels: try int("in_channels", 3),
+      outChannels: try int("out_channels", 3), blockOutChannels: blocks,
+      layersPerBlock: try int("layers_per_block", 2), normGroups: try int("norm_num_groups", 32))
+    config.downBlocks = try names("down_block_types", Self.downNames[.plain]!)
+    config.upBlocks = try names("up_block_types", Self.upNames[.plain]!)
+    config.attentionHeads = Array(repeating: 1, count: config.downBlocks.count)
+    config.normEps = Float((d["norm_eps"] as? Double) ?? 1e-5)
+    config.flipSinToCos = (d["flip_sin_to_cos"] as? Bool) ?? true
+    config.freqShift = Float((d["freq_shift"] as? Double) ?? 0)
+    try config.validate()
+    self = config
   }
 }

@@ -18,7 +18,7 @@ extension UNetConfig {
       if upBlocks[up] == .crossAttention { transformer += elements * (layersPerBlock + 1) }
       if level == n - 1 {
         resnet += 2 * elements
-        transformer += elements
+        if takesText { transformer += elements }
       }
     }
     return (resnet, transformer)

@@ -80,7 +80,7 @@ extension UNetConfig {
       }
       if i < n - 1 { total += conv(outCh, outCh, 3) }
     }
-    total += 2 * resnet(ch[n - 1], ch[n - 1]) + transformer(ch[n - 1])
+    total += 2 * resnet(ch[n - 1], ch[n - 1]) + (takesText ? transformer(ch[n - 1]) : 0)
     let rev = Array(ch.reversed())
     outCh = rev[0]
     for i in 0..<n {

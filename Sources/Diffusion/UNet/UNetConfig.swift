@@ -8,6 +8,17 @@ public struct UNetConfig: Sendable, Equatable {
     case plain, crossAttention
   }
 
+  /// Which diffusers class the configuration describes. `unet2D` is diffusers' `UNet2DModel`
+  /// with `add_attention: false` and plain blocks (DownBlock2D / UpBlock2D / UNetMidBlock2D of
+  /// two resnets): the text-conditional network without its text layers, under the same
+  /// parameter names — the super-resolution stage's network, which sees its low-resolution
+  /// input as extra channels instead of text.
+  public enum ModelClass: String, Sendable, Equatable {
+    case unet2DCondition = "UNet2DConditionModel"
+    case unet2D = "UNet2DModel"
+  }
+
+  public var modelClass = ModelClass.unet2DCondition
   public var sampleSize: Int
   public var inChannels = 1
   public var outChannels = 1
@@ -34,8 +45,10 @@ public struct UNetConfig: Sendable, Equatable {
     layersPerBlock: Int = 2, downBlocks: [BlockKind], upBlocks: [BlockKind],
     attentionHeads: [Int], crossAttentionDim: Int, encoderHidDim: Int?,
     textTimeEmbedding: Bool = true, additionEmbedHeads: Int = 64, normGroups: Int = 32,
-    normEps: Float = 1e-5, flipSinToCos: Bool = true, freqShift: Float = 0
+    normEps: Float = 1e-5, flipSinToCos: Bool = true, freqShift: Float = 0,
+    modelClass: ModelClass = .unet2DCondition
   ) {
+    self.modelClass = modelClass
     self.sampleSize = sampleSize
     self.inChannels = inChannels
     self.outChannels = outChannels
@@ -57,8 +70,26 @@ public struct UNetConfig: Sendable, Equatable {
   /// Width of the time embedding (4 × the first block's channels).
   public var timeEmbedDim: Int { blockOutChannels[0] * 4 }
 
-  /// Width of the text tokens the model receives.
-  public var textDim: Int { encoderHidDim ?? crossAttentionDim }
+  /// Width of the text tokens the model receives (0 for a `UNet2DModel`, which takes no text).
+  public var textDim: Int { modelClass == .unet2D ? 0 : encoderHidDim ?? crossAttentionDim }
+
+  /// Whether the model reads text: a `UNet2DConditionModel`.
+  public var takesText: Bool { modelClass == .unet2DCondition }
+
+  /// A `UNet2DModel` of plain blocks (no attention anywhere) for `sampleSize` px images of
+  /// `inChannels` channels; the text fields are unused.
+  public static func unconditional(
+    sampleSize: Int, inChannels: Int, outChannels: Int = 1, blockOutChannels: [Int],
+    layersPerBlock: Int, normGroups: Int
+  ) -> UNetConfig {
+    let n = blockOutChannels.count
+    return UNetConfig(
+      sampleSize: sampleSize, inChannels: inChannels, outChannels: outChannels,
+      blockOutChannels: blockOutChannels, layersPerBlock: layersPerBlock,
+      downBlocks: Array(repeating: .plain, count: n), upBlocks: Array(repeating: .plain, count: n),
+      attentionHeads: Array(repeating: 1, count: n), crossAttentionDim: 1, encoderHidDim: nil,
+      textTimeEmbedding: false, normGroups: normGroups, modelClass: .unet2D)
+  }
 
   /// Problems that make the configuration unusable, each naming its field.
   public func validate() throws {
@@ -75,6 +106,19 @@ public struct UNetConfig: Sendable, Equatable {
     }
     for (c, h) in zip(blockOutChannels, attentionHeads) where c % h != 0 {
       throw fail("attention_head_dim", "\(h) heads do not divide \(c) channels")
+    }
+    if modelClass == .unet2D {
+      // UNet2DModel's attention blocks and mid-block attention are diffusers' `Attention`, not
+      // the Transformer2D layers this package builds: refused rather than misread.
+      if let i = downBlocks.firstIndex(of: .crossAttention) {
+        throw fail("down_block_types", "entry \(i): a UNet2DModel here has DownBlock2D only")
+      }
+      if let i = upBlocks.firstIndex(of: .crossAttention) {
+        throw fail("up_block_types", "entry \(i): a UNet2DModel here has UpBlock2D only")
+      }
+      guard encoderHidDim == nil, !textTimeEmbedding else {
+        throw fail("encoder_hid_dim", "a UNet2DModel takes no text")
+      }
     }
     if textTimeEmbedding && textDim % additionEmbedHeads != 0 {
       throw fail(

@@ -1,0 +1,45 @@
+import Testing
+
+@testable import Evaluation
+
+/// PSNR and stroke F1 on hand-made glyphs whose answers are known.
+@Suite struct UpsamplingQualityTests {
+  /// A 16 × 16 white image with a vertical 2-px stroke at column `x`.
+  static func stroke(at x: Int) -> [UInt8] {
+    var p = [UInt8](repeating: 255, count: 256)
+    for y in 2..<14 {
+      p[y * 16 + x] = 0
+      p[y * 16 + x + 1] = 0
+    }
+    return p
+  }
+
+  @Test func identicalImages() {
+    let a = Self.stroke(at: 5)
+    #expect(UpsamplingQuality.psnr(a[...], a[...]) == 99)
+    #expect(UpsamplingQuality.strokeF1(a[...], a[...], side: 16) == 1)
+  }
+
+  /// One pixel off is within the tolerance; three pixels off is not.
+  @Test func toleranceIsOnePixel() {
+    let real = Self.stroke(at: 5)
+    #expect(UpsamplingQuality.strokeF1(Self.stroke(at: 6)[...], real[...], side: 16) == 1)
+    #expect(UpsamplingQuality.strokeF1(Self.stroke(at: 8)[...], real[...], side: 16) == 0)
+    // Two pixels off: one of the two columns lies within one pixel on each side.
+    let f1 = UpsamplingQuality.strokeF1(Self.stroke(at: 7)[...], real[...], side: 16)
+    #expect(abs(f1 - 0.5) < 1e-12)
+  }
+
+  @Test func psnrOfAKnownError() {
+    let a = [UInt8](repeating: 100, count: 64)
+    let b = [UInt8](repeating: 110, count: 64)
+    // MSE 100: 10·log10(255² / 100) = 28.13 dB.
+    #expect(abs(UpsamplingQuality.psnr(a[...], b[...]) - 28.1308) < 1e-3)
+  }
+
+  @Test func blankAgainstInk() {
+    let blank = [UInt8](repeating: 255, count: 256)
+    #expect(UpsamplingQuality.strokeF1(blank[...], blank[...], side: 16) == 1)
+    #expect(UpsamplingQuality.strokeF1(blank[...], Self.stroke(at: 3)[...], side: 16) == 0)
+  }
+}
