@@ -44,20 +44,28 @@ public struct SuperResolutionEvaluation {
       }
     }
 
-    /// A super-resolution stage with its own sampler and steps.
-    public static func stage(_ stage: SuperResolutionStage, name: String, batch: Int) -> Method {
+    /// Super-resolution stages run one after another (one stage, or a cascade of ×2 stages),
+    /// each with its own sampler and steps.
+    public static func stages(_ stages: [SuperResolutionStage], name: String, batch: Int)
+      -> Method
+    {
       Method(name: name) { low, count, seeds in
-        let s = stage.record.lowResolution
-        var out: [UInt8] = []
-        var start = 0
-        while start < count {
-          let n = min(batch, count - start)
-          let x = GlyphPixels.tensor(
-            Array(low[start * s * s..<(start + n) * s * s]), count: n, side: s)
-          out += GlyphPixels.bytes(try stage.upsample(x, seeds: Array(seeds[start..<start + n])))
-          start += n
+        var current = low
+        for stage in stages {
+          let s = stage.record.lowResolution
+          var out: [UInt8] = []
+          var start = 0
+          while start < count {
+            let n = min(batch, count - start)
+            let x = GlyphPixels.tensor(
+              Array(current[start * s * s..<(start + n) * s * s]), count: n, side: s)
+            out += GlyphPixels.bytes(
+              try stage.upsample(x, seeds: Array(seeds[start..<start + n])))
+            start += n
+          }
+          current = out
         }
-        return out
+        return current
       }
     }
   }

@@ -4,7 +4,7 @@ import Foundation
 
 /// `glyffuser convert`: a model folder copied with its weights in another element type — how
 /// the shipped model (`models/glyffuser-32`, F16 EMA weights) is made from a training run's
-/// `RUN/model` (F32).
+/// `RUN/model` (F32). A super-resolution stage's folder converts the same way.
 struct ConvertCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "convert",
@@ -22,7 +22,11 @@ struct ConvertCommand: ParsableCommand {
   func run() throws {
     let source = URL(fileURLWithPath: model)
     let destination = URL(fileURLWithPath: out)
-    try ModelFolder.convert(from: source, to: destination, storage: dtype.dtype)
+    if SuperResolutionStage.isStage(source) {
+      try SuperResolutionStage.convert(from: source, to: destination, storage: dtype.dtype)
+    } else {
+      try ModelFolder.convert(from: source, to: destination, storage: dtype.dtype)
+    }
     let weights = destination.appendingPathComponent(UNetCheckpoint.weightsFile)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: weights.path)[.size]) as? Int
     print("wrote \(out) (\(dtype.rawValue) weights, \((bytes ?? 0) >> 10) KiB)")

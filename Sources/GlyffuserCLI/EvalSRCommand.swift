@@ -28,6 +28,8 @@ struct EvalSRCommand: ParsableCommand {
   @Option(help: "Held-out characters.") var characters = 256
   @Option(help: "Stage sampling steps (default: each stage's own).") var srSteps: Int?
   @Option(help: "Stage sampler (default: each stage's own).") var srSampler: SamplerName?
+  @Option(help: "Noise added to the input before upsampling (default: each stage's own).")
+  var srAugmentation: Float?
   @Option(help: "Glyphs per stage batch.") var batch = 16
   @Option(help: "Seed (glyph i uses seed + i).") var seed: UInt64 = 0
   @Option(help: "Judge folder.") var judge = JudgeFolder.shippedPath
@@ -41,38 +43,59 @@ struct EvalSRCommand: ParsableCommand {
     do {
       data = try GlyphDataset(contentsOf: URL(fileURLWithPath: dataset, isDirectory: true))
     } catch { throw CLIError("\(error)") }
-    var named: [(String, URL)] = stages.map { spec in
+    // NAME=DIR, or NAME=DIR1+DIR2 for a cascade of stages run one after another.
+    var named: [(String, [URL])] = stages.map { spec in
+      var name: String? = nil
+      var dirs = Substring(spec)
       if let eq = spec.firstIndex(of: "=") {
-        return (String(spec[..<eq]), URL(fileURLWithPath: String(spec[spec.index(after: eq)...])))
+        name = String(spec[..<eq])
+        dirs = spec[spec.index(after: eq)...]
       }
-      let url = URL(fileURLWithPath: spec)
-      return (url.lastPathComponent, url)
+      let urls = dirs.split(separator: "+").map { URL(fileURLWithPath: String($0)) }
+      return (name ?? urls.map(\.lastPathComponent).joined(separator: "+"), urls)
     }
     if named.isEmpty {
       let shipped = ShippedModels.locate(ShippedModels.superResolution)
-      if SuperResolutionStage.isStage(shipped) { named = [("shipped", shipped)] }
+      if SuperResolutionStage.isStage(shipped) { named = [("shipped", [shipped])] }
     }
-    var loaded: [(String, SuperResolutionStage)] = []
-    for (name, url) in named {
-      var stage = try SuperResolutionStage.load(from: url)
-      if let srSteps { stage.record.steps = srSteps }
-      if let srSampler { stage.record.sampler = srSampler }
-      loaded.append((name, stage))
+    var loaded: [(String, [SuperResolutionStage])] = []
+    for (name, urls) in named {
+      var chain: [SuperResolutionStage] = []
+      for url in urls {
+        var stage = try SuperResolutionStage.load(from: url)
+        if let srSteps { stage.record.steps = srSteps }
+        if let srSampler { stage.record.sampler = srSampler }
+        if let srAugmentation {
+          guard srAugmentation.isFinite, (0...1).contains(srAugmentation) else {
+            throw ValidationError("--sr-augmentation must be in 0…1")
+          }
+          stage.record.sampleAugmentation = srAugmentation
+        }
+        if let last = chain.last, last.size != stage.record.lowResolution {
+          throw CLIError(
+            "\(url.path) upsamples \(stage.record.lowResolution) px glyphs, the stage before it "
+              + "makes \(last.size) px")
+        }
+        chain.append(stage)
+      }
+      if !chain.isEmpty { loaded.append((name, chain)) }
     }
-    let factor = loaded.first?.1.record.factor ?? 4
-    for (name, stage) in loaded where stage.record.factor != factor {
-      throw CLIError("stage \(name) upsamples ×\(stage.record.factor), the first ×\(factor)")
+    let factor = loaded.first.map { $0.1.last!.size / $0.1[0].record.lowResolution } ?? 4
+    for (name, chain) in loaded where chain.last!.size / chain[0].record.lowResolution != factor {
+      throw CLIError("\(name) does not upsample ×\(factor) as the first stage given does")
     }
     let low = data.size / factor
     var methods: [SuperResolutionEvaluation.Method] = [
       .interpolation(.bilinear, factor: factor, side: low),
       .interpolation(.bicubic, factor: factor, side: low),
     ]
-    for (name, stage) in loaded {
-      let steps =
+    for (name, chain) in loaded {
+      let steps = chain.map { stage in
         stage.record.objective == .regression
-        ? "1 call" : "\(stage.record.sampler.rawValue) \(stage.record.steps) steps"
-      methods.append(.stage(stage, name: "\(name) (\(steps))", batch: batch))
+          ? "1 call" : "\(stage.record.sampler.rawValue) \(stage.record.steps) steps"
+      }
+      methods.append(
+        .stages(chain, name: "\(name) (\(steps.joined(separator: " + ")))", batch: batch))
     }
     let base: GlyphGenerator? =
       noBase ? nil : try GlyphGenerator(model: try ModelOption.folder(model))

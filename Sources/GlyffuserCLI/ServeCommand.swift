@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
   var dataset: String?
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
+  @OptionGroup var superResolution: SuperResolutionOptions
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
@@ -57,14 +58,17 @@ struct ServeCommand: AsyncParsableCommand {
         "binding to \(host): anyone who can reach this machine on port \(port) can use the "
           + "server and its CPU; there is no authentication")
     }
+    let modelURL = try ModelOption.folder(model)
+    let base = try ModelFolder.load(from: modelURL).unet.config.sampleSize
     let studio = try GlyphStudio(
-      model: try ModelOption.folder(model), encoder: encoder, queueLimit: queue)
+      model: modelURL, encoder: encoder, queueLimit: queue,
+      superResolution: try superResolution.stage(baseSize: base))
     let folder = gallery.map { URL(fileURLWithPath: $0) } ?? Gallery.defaultFolder
     let nearest = try dataset.map { folder in
       do {
         return try NearestGlyphs(
           dataset: try GlyphDataset(contentsOf: URL(fileURLWithPath: folder)),
-          size: studio.imageSize)
+          size: studio.baseSize)
       } catch { throw CLIError("--dataset \(folder): \(error)") }
     }
     let board = JobBoard(studio: studio, gallery: try Gallery(folder: folder))

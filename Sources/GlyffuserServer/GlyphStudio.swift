@@ -27,8 +27,12 @@ public final class GlyphStudio: @unchecked Sendable {
   public let model: ModelFolder.Loaded
   public let encoder: TextEncoder
   public let modelName: String
+  /// The cascade's second stage, run after the model on every glyph when present.
+  public let superResolution: SuperResolutionStage?
   /// The side of the glyphs the model draws, in pixels.
-  public var imageSize: Int { model.unet.config.sampleSize }
+  public var baseSize: Int { model.unet.config.sampleSize }
+  /// The side of the glyphs the studio returns: the stage's output when there is one.
+  public var imageSize: Int { superResolution?.size ?? baseSize }
   private var generators: [SamplerName: GlyphGenerator] = [:]
   private let queue = DispatchQueue(label: "glyffuser.studio")
   /// Jobs allowed to wait behind the running one; a job beyond them is refused (`Busy`).
@@ -42,9 +46,19 @@ public final class GlyphStudio: @unchecked Sendable {
     public var description: String { "\(waiting) generations are already waiting; try again soon" }
   }
 
-  public init(model url: URL, encoder name: String? = nil, queueLimit: Int = 8) throws {
+  public init(
+    model url: URL, encoder name: String? = nil, queueLimit: Int = 8,
+    superResolution: SuperResolutionStage? = nil
+  ) throws {
     self.queueLimit = max(0, queueLimit)
     model = try ModelFolder.load(from: url)
+    if let superResolution, superResolution.record.lowResolution != model.unet.config.sampleSize {
+      throw ModelFolderError.notAModel(
+        url.path,
+        "the model draws \(model.unet.config.sampleSize) px glyphs; the super-resolution stage "
+          + "upsamples \(superResolution.record.lowResolution) px")
+    }
+    self.superResolution = superResolution
     encoder = try TextEncoder.load(name ?? model.record.textEncoder)
     modelName = url.lastPathComponent
   }
@@ -113,18 +127,30 @@ public final class GlyphStudio: @unchecked Sendable {
     let start = Date()
     let generator = try generator(request.sampler)
     let columns = Int(Double(request.count).squareRoot().rounded(.up))
-    let x = try generator.generate(
-      request.prompt, count: request.count, steps: request.steps, guidance: request.guidance,
-      seed: request.seed
-    ) { step in
+    // Steps of both stages count toward one progress: the base model's, then the stage's.
+    let stageSteps =
+      superResolution.map { $0.record.objective == .regression ? 0 : $0.record.steps } ?? 0
+    let total = request.steps + stageSteps
+    func report(_ step: TrajectoryStep, offset: Int) throws {
       if isCancelled() { throw CancellationError() }
       let xt = GlyphImages.rasters(step.sample, scale: Float(step.sampleScale))
       let x0 = GlyphImages.rasters(step.predictedOriginal)
       onStep(
         Step(
-          index: step.index, total: request.steps,
+          index: offset + step.index, total: total,
           sample: ImageGrid.tile(xt, columns: columns),
           predictedOriginal: ImageGrid.tile(x0, columns: columns)))
+    }
+    var x = try generator.generate(
+      request.prompt, count: request.count, steps: request.steps, guidance: request.guidance,
+      seed: request.seed
+    ) { try report($0, offset: 0) }
+    if let superResolution {
+      // As `generate` does: the base glyphs as bytes, image i with seed + i.
+      let low = GlyphPixels.tensor(GlyphPixels.bytes(x), count: request.count, side: baseSize)
+      x = try superResolution.upsample(
+        low, seeds: (0..<request.count).map { request.seed &+ UInt64($0) }
+      ) { try report($0, offset: request.steps) }
     }
     let images = GlyphImages.rasters(x)
     return Result(

@@ -64,10 +64,17 @@ public struct NearestGlyphs: Sendable {
       heldOut: search.nearest(heldOut.bytes, count: heldOut.indices.count))
   }
 
-  /// The `k` nearest training glyphs of each of `glyphs` (greyscale, the model's size).
+  /// The `k` nearest training glyphs of each of `glyphs` (greyscale, the model's size or a
+  /// multiple of it).
   public func answers(_ glyphs: [RasterImage], k: Int = 3) -> [Answer] {
     guard !glyphs.isEmpty else { return [] }
-    let bytes = glyphs.flatMap(\.pixels)
+    // Glyphs from the super-resolution stage are compared at the model's size, box-downsampled
+    // as every small-glyph consumer sees them.
+    let side = glyphs[0].width
+    let bytes =
+      side != size && GlyphDownsample.divides(from: side, to: size)
+      ? GlyphDownsample.box(glyphs.flatMap(\.pixels), count: glyphs.count, from: side, to: size)
+      : glyphs.flatMap(\.pixels)
     return search.nearest(bytes, count: glyphs.count, k: min(k, codepoints.count)).map { row in
       Answer(
         neighbours: row.map { match in

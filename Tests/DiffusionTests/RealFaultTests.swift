@@ -173,8 +173,8 @@ import TextEncoding
           "--precision", "f32",
         ],
         [
-          "generate", "gold", "--count", "1", "--steps", "2", "--precision", "f32", "--out",
-          mount.appendingPathComponent("glyphs.png").path,
+          "generate", "gold", "--count", "1", "--steps", "2", "--precision", "f32", "--size", "32",
+          "--out", mount.appendingPathComponent("glyphs.png").path,
         ],
       ]
       for args in commands {

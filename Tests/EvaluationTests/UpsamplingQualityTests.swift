@@ -30,6 +30,20 @@ import Testing
     #expect(abs(f1 - 0.5) < 1e-12)
   }
 
+  /// Outlines, not ink: a solid 12-px block and the same block with a 2-px hole differ by the
+  /// hole's outline, which filled ink within 1 px would not register at all.
+  @Test func outlinesAreCompared() {
+    var solid = [UInt8](repeating: 255, count: 256)
+    for y in 2..<14 { for x in 2..<14 { solid[y * 16 + x] = 0 } }
+    var holed = solid
+    for y in 7..<9 { for x in 7..<9 { holed[y * 16 + x] = 255 } }
+    let f1 = UpsamplingQuality.strokeF1(holed[...], solid[...], side: 16)
+    // Predicted outline: the 44-pixel outer ring (all right) and the hole's 8 four-neighbours
+    // (no real outline within 1 px): precision 44/52, recall 1, F1 88/96.
+    #expect(abs(f1 - 88.0 / 96) < 1e-12)
+    #expect(UpsamplingQuality.strokeF1(solid[...], solid[...], side: 16) == 1)
+  }
+
   @Test func psnrOfAKnownError() {
     let a = [UInt8](repeating: 100, count: 64)
     let b = [UInt8](repeating: 110, count: 64)

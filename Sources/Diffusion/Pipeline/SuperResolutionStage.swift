@@ -129,6 +129,24 @@ public struct SuperResolutionStage {
     return try SuperResolutionStage(unet: unet, record: record, scheduler: scheduler)
   }
 
+  /// Copies the stage at `source` to `destination` (another folder) with its weights stored as
+  /// `storage` (F16 to ship), as `ModelFolder.convert` does for the base model.
+  public static func convert(from source: URL, to destination: URL, storage: SafeTensorsDType)
+    throws
+  {
+    guard
+      source.standardizedFileURL.resolvingSymlinksInPath().path
+        != destination.standardizedFileURL.resolvingSymlinksInPath().path
+    else {
+      throw ModelFolderError.notAModel(
+        destination.path, "the converted copy must go to another folder than its source")
+    }
+    let stage = try load(from: source)
+    try save(
+      stage.unet, record: stage.record, scheduler: stage.scheduler, storage: storage,
+      to: destination)
+  }
+
   /// Whether `directory` holds a super-resolution stage (its record says so).
   public static func isStage(_ directory: URL) -> Bool {
     guard
