@@ -73,9 +73,11 @@ public struct SuperResolutionEvaluation {
   /// One upsampler's numbers.
   public struct Row: Codable, Sendable {
     public var method: String
-    /// Real held-out glyphs: mean PSNR (dB) and mean stroke F1 over glyphs.
+    /// Real held-out glyphs: mean PSNR (dB) and mean outline F1 over glyphs, with a 1-pixel
+    /// tolerance and exact (`UpsamplingQuality`).
     public var psnr: Double
     public var strokeF1: Double
+    public var strokeF1Exact: Double
     /// The judge's radical top-1 on the upsampled real glyphs.
     public var radicalTop1Real: Double
     /// The judge's radical top-1 on the upsampled generated glyphs (nil without a base model).
@@ -85,6 +87,7 @@ public struct SuperResolutionEvaluation {
     enum CodingKeys: String, CodingKey {
       case method, psnr
       case strokeF1 = "stroke_f1"
+      case strokeF1Exact = "stroke_f1_exact"
       case radicalTop1Real = "radical_top1_real"
       case radicalTop1Generated = "radical_top1_generated"
       case secondsPerGlyph = "seconds_per_glyph"
@@ -186,14 +189,16 @@ public struct SuperResolutionEvaluation {
       let began = Date()
       let up = try method.upsample(low, n, seeds)
       let seconds = Date().timeIntervalSince(began) / Double(n)
-      var (psnr, f1) = (0.0, 0.0)
+      var (psnr, f1, exact) = (0.0, 0.0, 0.0)
       for i in 0..<n {
         let r = i * S * S..<(i + 1) * S * S
         psnr += UpsamplingQuality.psnr(up[r], high[r])
         f1 += UpsamplingQuality.strokeF1(up[r], high[r], side: S)
+        exact += UpsamplingQuality.strokeF1(up[r], high[r], side: S, tolerance: 0)
       }
       var row = Row(
         method: method.name, psnr: psnr / Double(n), strokeF1: f1 / Double(n),
+        strokeF1Exact: exact / Double(n),
         radicalTop1Real: try top1(up, size: S), radicalTop1Generated: nil,
         secondsPerGlyph: seconds)
       realOut.append(up)

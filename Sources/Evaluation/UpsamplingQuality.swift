@@ -41,19 +41,20 @@ public enum UpsamplingQuality {
     return out
   }
 
-  /// Outline F1 with a 1-pixel tolerance of `predicted` against `real`, both `side` × `side`.
-  /// An image pair without ink on either side scores 1; ink on one side only scores 0.
+  /// Outline F1 of `predicted` against `real`, both `side` × `side`, with a tolerance of
+  /// `tolerance` pixels (1: the 3 × 3 neighbourhood; 0: the same pixel). An image pair without
+  /// ink on either side scores 1; ink on one side only scores 0.
   public static func strokeF1(
-    _ predicted: ArraySlice<UInt8>, _ real: ArraySlice<UInt8>, side: Int
+    _ predicted: ArraySlice<UInt8>, _ real: ArraySlice<UInt8>, side: Int, tolerance: Int = 1
   ) -> Double {
     precondition(predicted.count == side * side && real.count == side * side, "stroke F1 sizes")
     let p = outline(predicted, side: side)
     let r = outline(real, side: side)
     func near(_ mask: [Bool], _ y: Int, _ x: Int) -> Bool {
-      for dy in -1...1 {
+      for dy in -tolerance...tolerance {
         let yy = y + dy
         guard yy >= 0, yy < side else { continue }
-        for dx in -1...1 {
+        for dx in -tolerance...tolerance {
           let xx = x + dx
           if xx >= 0, xx < side, mask[yy * side + xx] { return true }
         }

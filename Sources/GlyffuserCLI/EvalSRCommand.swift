@@ -90,10 +90,7 @@ struct EvalSRCommand: ParsableCommand {
       .interpolation(.bicubic, factor: factor, side: low),
     ]
     for (name, chain) in loaded {
-      let steps = chain.map { stage in
-        stage.record.objective == .regression
-          ? "1 call" : "\(stage.record.sampler.rawValue) \(stage.record.steps) steps"
-      }
+      let steps = chain.map(\.samplingSummary)
       methods.append(
         .stages(chain, name: "\(name) (\(steps.joined(separator: " + ")))", batch: batch))
     }
@@ -115,12 +112,15 @@ struct EvalSRCommand: ParsableCommand {
         + String(format: "%.3f", r.radicalTop1RealLow)
         + (r.radicalTop1GeneratedBase.map { String(format: ", of the base model's %.3f", $0) } ?? "")
     )
-    print("| method | PSNR (dB) | stroke F1 | top-1 real | top-1 generated | ms / glyph |")
-    print("|---|---|---|---|---|---|")
+    print(
+      "| method | PSNR (dB) | outline F1, 1 px | outline F1, exact | top-1 real | top-1 generated "
+        + "| ms / glyph |")
+    print("|---|---|---|---|---|---|---|")
     for row in r.rows {
       print(
         String(
-          format: "| %@ | %.2f | %.3f | %.3f | %@ | %.1f |", row.method, row.psnr, row.strokeF1,
+          format: "| %@ | %.2f | %.3f | %.3f | %.3f | %@ | %.1f |", row.method, row.psnr,
+          row.strokeF1, row.strokeF1Exact,
           row.radicalTop1Real,
           row.radicalTop1Generated.map { String(format: "%.3f", $0) } ?? "–",
           row.secondsPerGlyph * 1000))

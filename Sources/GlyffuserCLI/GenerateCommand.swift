@@ -19,7 +19,7 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Also write each image as a PNG into this folder.") var outDir: String?
   @Option(
     help:
-      "Also write the first prompt's final samples before rounding (values about −1…1) as a NumPy .npy file, [count, size, size, 1]."
+      "Also write the first prompt's final samples of the base model, before rounding and before any super-resolution (values about −1…1), as a NumPy .npy file, [count, size, size, 1]."
   )
   var raw: String?
   @Option(help: "Text encoder name or folder (default: the one the model was trained with).")
@@ -56,9 +56,7 @@ struct GenerateCommand: ParsableCommand {
     drawing.superResolution = try superResolution.stage(baseSize: generator.sampleSize)
     var summary = sampling.summary
     if let stage = drawing.superResolution {
-      summary +=
-        "; then \(stage.record.lowResolution) → \(stage.size) px, \(stage.record.sampler.rawValue), "
-        + "\(stage.record.steps) steps"
+      summary += "; then \(stage.record.lowResolution) → \(stage.size) px, \(stage.samplingSummary)"
     }
     print("\(summary) (image i of prompt p uses seed + p·count + i)")
     let framesFor = min(sampling.batch, sampling.count)

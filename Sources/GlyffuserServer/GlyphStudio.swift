@@ -128,8 +128,7 @@ public final class GlyphStudio: @unchecked Sendable {
     let generator = try generator(request.sampler)
     let columns = Int(Double(request.count).squareRoot().rounded(.up))
     // Steps of both stages count toward one progress: the base model's, then the stage's.
-    let stageSteps =
-      superResolution.map { $0.record.objective == .regression ? 0 : $0.record.steps } ?? 0
+    let stageSteps = superResolution?.reportedSteps ?? 0
     let total = request.steps + stageSteps
     func report(_ step: TrajectoryStep, offset: Int) throws {
       if isCancelled() { throw CancellationError() }

@@ -100,7 +100,7 @@ import Testing
         "--dataset", data.path, "--out", root.appendingPathComponent(out).path, "--factor", "2",
         "--crop", "8", "--channels", "8,16", "--groups", "4", "--steps", "6", "--batch", "4",
         "--checkpoint-every", "2", "--val-every", "3", "--val-images", "4", "--warmup", "1",
-        "--sample-every", "0", "--precision", "f32",
+        "--sample-every", "0", "--precision", "f32", "--objective", "diffusion",
       ]
     }
     let reference = try Self.train(exe, args("ref"), command: "train-sr")

@@ -28,6 +28,10 @@ import Testing
     // Two pixels off: one of the two columns lies within one pixel on each side.
     let f1 = UpsamplingQuality.strokeF1(Self.stroke(at: 7)[...], real[...], side: 16)
     #expect(abs(f1 - 0.5) < 1e-12)
+    // Exact outlines: one pixel off is already a miss.
+    let exact = UpsamplingQuality.strokeF1(
+      Self.stroke(at: 6)[...], real[...], side: 16, tolerance: 0)
+    #expect(abs(exact - 0.5) < 1e-12)
   }
 
   /// Outlines, not ink: a solid 12-px block and the same block with a 2-px hole differ by the

@@ -97,6 +97,15 @@ public struct SuperResolutionStage {
   /// The output side.
   public var size: Int { record.lowResolution * record.factor }
 
+  /// "dpmpp-2m, 10 steps", or "one call" for a regression stage.
+  public var samplingSummary: String {
+    record.objective == .regression
+      ? "one call" : "\(record.sampler.rawValue), \(record.steps) steps"
+  }
+
+  /// The steps `upsample` reports (1 for a regression stage).
+  public var reportedSteps: Int { record.objective == .regression ? 1 : record.steps }
+
   public static func save(
     _ unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig,
     weights: [String: Tensor]? = nil, storage: SafeTensorsDType = .f32, to directory: URL
@@ -174,7 +183,7 @@ public struct SuperResolutionStage {
 
   /// High-resolution glyphs `[B, S, S, 1]` (about −1…1) for low-resolution ones `[B, s, s, 1]`.
   /// Image i starts from the noise of seed `seeds[i]` (stream "sr-sample"); a regression stage
-  /// answers in one call and ignores the sampler.
+  /// answers in one call (reported to `onStep` as one step) and ignores the sampler.
   public func upsample(
     _ low: Tensor, seeds: [UInt64], sampler: SamplerName? = nil, steps: Int? = nil,
     augmentation: Float? = nil, onStep: TrajectoryCallback? = nil
@@ -184,7 +193,13 @@ public struct SuperResolutionStage {
         && seeds.count == low.shape[0], "super-resolution input \(low.shape)")
     let cond = condition(
       low, augmentation: augmentation ?? record.sampleAugmentation, seeds: seeds)
-    if record.objective == .regression { return regress(cond) }
+    if record.objective == .regression {
+      // One call: reported as one step whose sample and prediction are the answer.
+      let x = regress(cond)
+      try onStep?(
+        TrajectoryStep(index: 0, timestep: 0, sample: x, predictedOriginal: x, sampleScale: 1))
+      return x
+    }
     let trained = try scheduler.settings()
     var settings = (sampler ?? record.sampler).settings(schedule: trained.schedule)
     settings.prediction = trained.prediction
