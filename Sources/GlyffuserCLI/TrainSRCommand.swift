@@ -39,7 +39,8 @@ struct TrainSRCommand: ParsableCommand {
   @Option(help: "Linear warm-up steps.") var warmup = 100
   @Option(help: "Prediction target: epsilon, v_prediction or sample.")
   var prediction = PredictionType.vPrediction
-  @Option(help: "Min-SNR-γ loss weighting (off when absent).") var minSnrGamma: Float? = 5
+  @Option(help: "Min-SNR-γ loss weighting of a diffusion stage (0 = off).") var minSnrGamma: Float =
+    5
   @Option(help: "EMA decay.") var emaDecay: Float = 0.999
   @Option(help: ArgumentHelp(stringLiteral: PrecisionFlag.help))
   var precision: PrecisionChoice.Request?
@@ -56,6 +57,9 @@ struct TrainSRCommand: ParsableCommand {
       throw ValidationError("give one of --steps, --minutes")
     }
     guard (2...16).contains(factor) else { throw ValidationError("--factor must be 2…16") }
+    guard minSnrGamma.isFinite, minSnrGamma >= 0 else {
+      throw ValidationError("--min-snr-gamma must be ≥ 0 (0 = off)")
+    }
     guard (1...8).contains(layers), (1...1024).contains(groups) else {
       throw ValidationError("--layers must be 1…8 and --groups 1…1024")
     }
@@ -85,7 +89,7 @@ struct TrainSRCommand: ParsableCommand {
     c.validationImages = valImages
     c.emaDecay = emaDecay
     c.prediction = prediction
-    c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
+    c.lossWeighting = minSnrGamma > 0 ? .minSNR(gamma: minSnrGamma) : .uniform
     c.captionDropout = 0
     c.superResolution = SuperResolutionSettings(
       factor: factor, crop: crop, augmentation: augmentation, objective: objective)

@@ -143,6 +143,18 @@ import Testing
     #expect(tail.map { $0.valLoss?.bitPattern } == full.dropFirst(3).map { $0.valLoss?.bitPattern })
   }
 
+  /// A record whose output size is not the network's is refused before any pixel is allocated.
+  @Test func aRecordThatDisagreesWithItsNetworkIsRefused() throws {
+    var rng = RandomStream(seed: 3, name: "init")
+    let unet = try UNet2DConditionModel(Self.unetConfig, stream: &rng)
+    let record = SuperResolutionStage.Record(
+      factor: 16, lowResolution: 1024, trainingAugmentation: 0.1, sampleAugmentation: 0)
+    #expect(throws: ModelFolderError.self) {
+      _ = try SuperResolutionStage(
+        unet: unet, record: record, scheduler: ModelFolder.defaultScheduler)
+    }
+  }
+
   /// The run's model folder is a stage that loads, upsamples 8 → 16 px, and with the same seeds
   /// draws the same glyphs; the regression stage answers in one call.
   @Test func exportedStageUpsamples() throws {

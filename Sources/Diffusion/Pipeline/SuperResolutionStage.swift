@@ -89,6 +89,14 @@ public struct SuperResolutionStage {
         "glyffuser.json: factor, low_resolution, steps or "
           + "sample_augmentation out of range")
     }
+    // The output size is the network's sample size (itself range-checked), so a record cannot
+    // ask for more pixels than its config allows.
+    guard record.lowResolution * record.factor == unet.config.sampleSize else {
+      throw ModelFolderError.notAModel(
+        "super-resolution stage",
+        "glyffuser.json: \(record.lowResolution) px × \(record.factor) is not the U-Net's "
+          + "sample_size \(unet.config.sampleSize)")
+    }
     self.unet = unet
     self.record = record
     self.scheduler = scheduler
