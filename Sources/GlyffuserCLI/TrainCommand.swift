@@ -179,11 +179,7 @@ struct TrainCommand: ParsableCommand {
       }
       let run = try TrainingRun(trainer: trainer, directory: runDir)
       run.precisionReason = precisionReason
-      run.writeImage = { image, url in
-        let raster = RasterImage(
-          width: image.width, height: image.height, format: .grey, pixels: image.pixels)
-        try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
-      }
+      run.writeImage = writePreviewPNG
       run.promptEncoder = promptEncoder
       if trainer.config.sampleEvery > 0, promptEncoder == nil {
         log("preview grids need the text encoder: skipped")
@@ -256,4 +252,11 @@ struct TrainCommand: ParsableCommand {
   }
 
   func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
+
+/// A run's preview grid as a PNG, written atomically (`train` and `train-sr`).
+func writePreviewPNG(_ image: GreyscaleImage, to url: URL) throws {
+  let raster = RasterImage(
+    width: image.width, height: image.height, format: .grey, pixels: image.pixels)
+  try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
 }

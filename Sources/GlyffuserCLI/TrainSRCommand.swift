@@ -147,11 +147,7 @@ struct TrainSRCommand: ParsableCommand {
       let settings = trainer.config.superResolution!
       let run = try TrainingRun(trainer: trainer, directory: runDir)
       run.precisionReason = precisionReason
-      run.writeImage = { image, url in
-        let raster = RasterImage(
-          width: image.width, height: image.height, format: .grey, pixels: image.pixels)
-        try AtomicFile.write(try PNGEncoder.encode(raster), to: url)
-      }
+      run.writeImage = writePreviewPNG
       let interrupt = InterruptFlag()
       run.shouldStop = { interrupt.isSet }
       run.superResolutionRecord = SuperResolutionStage.Record(

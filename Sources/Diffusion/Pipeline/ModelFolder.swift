@@ -61,6 +61,18 @@ public enum ModelFolder {
     _ unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig = defaultScheduler,
     weights: [String: Tensor]? = nil, storage: SafeTensorsDType = .f32, to directory: URL
   ) throws {
+    try write(
+      unet, record: record, scheduler: scheduler, weights: weights, storage: storage,
+      to: directory)
+  }
+
+  /// The folder layout any Glyffuser model shares — the U-Net in diffusers layout, its
+  /// `scheduler_config.json` and a `glyffuser.json` record (this model's `Record`, or a
+  /// super-resolution stage's) — each file written atomically.
+  static func write(
+    _ unet: UNet2DConditionModel, record: some Encodable, scheduler: SchedulerConfig,
+    weights: [String: Tensor]?, storage: SafeTensorsDType, to directory: URL
+  ) throws {
     try UNetCheckpoint.save(unet, to: directory, weights: weights, storage: storage)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -70,13 +82,9 @@ public enum ModelFolder {
       try encoder.encode(record), to: directory.appendingPathComponent(recordFile))
   }
 
-  /// Copies the model folder at `source` to `destination` with its weights stored as `storage`
-  /// (F16 to ship a model at half the size): the same U-Net config, scheduler and record. The
-  /// two folders must differ (each file is replaced atomically, but a folder read while it is
-  /// rewritten would mix two versions).
-  public static func convert(
-    from source: URL, to destination: URL, storage: SafeTensorsDType
-  ) throws {
+  /// Refuses a conversion whose copy would overwrite its source (each file is replaced
+  /// atomically, but a folder read while it is rewritten would mix two versions).
+  static func requireDistinct(_ source: URL, _ destination: URL) throws {
     guard
       source.standardizedFileURL.resolvingSymlinksInPath().path
         != destination.standardizedFileURL.resolvingSymlinksInPath().path
@@ -84,6 +92,16 @@ public enum ModelFolder {
       throw ModelFolderError.notAModel(
         destination.path, "the converted copy must go to another folder than its source")
     }
+  }
+
+  /// Copies the model folder at `source` to `destination` with its weights stored as `storage`
+  /// (F16 to ship a model at half the size): the same U-Net config, scheduler and record. The
+  /// two folders must differ (each file is replaced atomically, but a folder read while it is
+  /// rewritten would mix two versions).
+  public static func convert(
+    from source: URL, to destination: URL, storage: SafeTensorsDType
+  ) throws {
+    try requireDistinct(source, destination)
     let loaded = try load(from: source)  // validates everything before anything is written
     try save(
       loaded.unet, record: loaded.record, scheduler: loaded.scheduler, storage: storage,

@@ -118,14 +118,9 @@ public struct SuperResolutionStage {
     _ unet: UNet2DConditionModel, record: Record, scheduler: SchedulerConfig,
     weights: [String: Tensor]? = nil, storage: SafeTensorsDType = .f32, to directory: URL
   ) throws {
-    try UNetCheckpoint.save(unet, to: directory, weights: weights, storage: storage)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(
-      try encoder.encode(scheduler),
-      to: directory.appendingPathComponent(ModelFolder.schedulerFile))
-    try AtomicFile.write(
-      try encoder.encode(record), to: directory.appendingPathComponent(recordFile))
+    try ModelFolder.write(
+      unet, record: record, scheduler: scheduler, weights: weights, storage: storage,
+      to: directory)
   }
 
   public static func load(from directory: URL) throws -> SuperResolutionStage {
@@ -151,13 +146,7 @@ public struct SuperResolutionStage {
   public static func convert(from source: URL, to destination: URL, storage: SafeTensorsDType)
     throws
   {
-    guard
-      source.standardizedFileURL.resolvingSymlinksInPath().path
-        != destination.standardizedFileURL.resolvingSymlinksInPath().path
-    else {
-      throw ModelFolderError.notAModel(
-        destination.path, "the converted copy must go to another folder than its source")
-    }
+    try ModelFolder.requireDistinct(source, destination)
     let stage = try load(from: source)
     try save(
       stage.unet, record: stage.record, scheduler: stage.scheduler, storage: storage,

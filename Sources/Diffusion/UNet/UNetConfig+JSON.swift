@@ -12,52 +12,38 @@ extension UNetConfig {
 
   /// The diffusers configuration dictionary (every field diffusers needs to rebuild the model).
   public var diffusersJSON: [String: Any] {
-    if modelClass == .unet2D { return unet2DModelJSON }
-    var d: [String: Any] = [
-      "_class_name": "UNet2DConditionModel",
-      "_diffusers_version": "0.42.1",
-      "sample_size": sampleSize,
-      "in_channels": inChannels,
-      "out_channels": outChannels,
-      "block_out_channels": blockOutChannels,
-      "layers_per_block": layersPerBlock,
-      "down_block_types": downBlocks.map { Self.downNames[$0]! },
-      "up_block_types": upBlocks.map { Self.upNames[$0]! },
-      "mid_block_type": "UNetMidBlock2DCrossAttn",
-      "attention_head_dim": attentionHeads,
-      "cross_attention_dim": crossAttentionDim,
-      "norm_num_groups": normGroups,
-      "norm_eps": Double(normEps),
-      "flip_sin_to_cos": flipSinToCos,
-      "freq_shift": Double(freqShift),
-      "act_fn": "silu",
-      "center_input_sample": false,
-      "downsample_padding": 1,
-      "mid_block_scale_factor": 1,
-      "dropout": 0.0,
-      "time_embedding_type": "positional",
-      "use_linear_projection": false,
-      "only_cross_attention": false,
-      "upcast_attention": false,
-      "resnet_time_scale_shift": "default",
-      "transformer_layers_per_block": 1,
-    ]
-    if let encoderHidDim {
-      d["encoder_hid_dim"] = encoderHidDim
-      d["encoder_hid_dim_type"] = "text_proj"
-    }
-    if textTimeEmbedding {
-      d["addition_embed_type"] = "text"
-      d["addition_embed_type_num_heads"] = additionEmbedHeads
+    var d = sharedJSON
+    d["_class_name"] = modelClass.rawValue
+    switch modelClass {
+    case .unet2D:
+      // UNet2DModel (unet_2d.py): plain blocks, no mid-block attention, no class embedding.
+      d["mid_block_type"] = "UNetMidBlock2D"
+      d["add_attention"] = false
+      d["downsample_type"] = "conv"
+      d["upsample_type"] = "conv"
+    case .unet2DCondition:
+      d["mid_block_type"] = "UNetMidBlock2DCrossAttn"
+      d["attention_head_dim"] = attentionHeads
+      d["cross_attention_dim"] = crossAttentionDim
+      d["use_linear_projection"] = false
+      d["only_cross_attention"] = false
+      d["upcast_attention"] = false
+      d["transformer_layers_per_block"] = 1
+      if let encoderHidDim {
+        d["encoder_hid_dim"] = encoderHidDim
+        d["encoder_hid_dim_type"] = "text_proj"
+      }
+      if textTimeEmbedding {
+        d["addition_embed_type"] = "text"
+        d["addition_embed_type_num_heads"] = additionEmbedHeads
+      }
     }
     return d
   }
 
-  /// `UNet2DModel`'s fields (unet_2d.py): plain blocks, no mid-block attention, no class
-  /// embedding.
-  var unet2DModelJSON: [String: Any] {
+  /// The fields both diffusers classes have, with the values this package builds.
+  var sharedJSON: [String: Any] {
     [
-      "_class_name": ModelClass.unet2D.rawValue,
       "_diffusers_version": "0.42.1",
       "sample_size": sampleSize,
       "in_channels": inChannels,
@@ -66,8 +52,6 @@ extension UNetConfig {
       "layers_per_block": layersPerBlock,
       "down_block_types": downBlocks.map { Self.downNames[$0]! },
       "up_block_types": upBlocks.map { Self.upNames[$0]! },
-      "mid_block_type": "UNetMidBlock2D",
-      "add_attention": false,
       "norm_num_groups": normGroups,
       "norm_eps": Double(normEps),
       "flip_sin_to_cos": flipSinToCos,
@@ -75,8 +59,6 @@ extension UNetConfig {
       "act_fn": "silu",
       "center_input_sample": false,
       "downsample_padding": 1,
-      "downsample_type": "conv",
-      "upsample_type": "conv",
       "mid_block_scale_factor": 1,
       "dropout": 0.0,
       "time_embedding_type": "positional",
