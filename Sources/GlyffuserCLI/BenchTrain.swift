@@ -10,7 +10,7 @@ struct BenchTrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train", abstract: "Training throughput (img/s) of a U-Net preset.")
 
-  @Option(help: "Preset: tiny, small, glyffuser.") var preset = "tiny"
+  @OptionGroup var shape: UNetShapeOptions
   @Option(help: "Images per step.") var batch = 32
   @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 5
   @Option(help: "Text tokens per caption.") var tokens = 16
@@ -19,7 +19,7 @@ struct BenchTrainCommand: ParsableCommand {
   @Flag(help: "One JSON object instead of text.") var json = false
 
   func run() throws {
-    let config = try UNetConfig.preset(named: preset)
+    let config = try shape.config(textDim: 384)
     var rng = RandomStream(seed: 0, name: "init")
     let model = try UNet2DConditionModel(config, stream: &rng)
     let opt = AdamW(model)
@@ -55,11 +55,11 @@ struct BenchTrainCommand: ParsableCommand {
     let imgs = Double(batch) / median
     if json {
       print(
-        #"{"bench": "train", "preset": "\#(preset)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "gflops_per_image_fwd": \#(flops / 1e9), "peak_rss_mib": \#(PeakMemory.residentMiB()), "requested": "\#(precision?.rawValue ?? "default")", \#(BenchMachine.jsonFields)}"#
+        #"{"bench": "train", "preset": "\#(shape.name)", "batch": \#(batch), "precision": "\#(p.rawValue)", "step_s": \#(median), "img_per_s": \#(imgs), "params": \#(model.parameterCount), "gflops_per_image_fwd": \#(flops / 1e9), "peak_rss_mib": \#(PeakMemory.residentMiB()), "requested": "\#(precision?.rawValue ?? "default")", \#(BenchMachine.jsonFields)}"#
       )
     } else {
       print(
-        "train \(preset) batch \(batch) \(p.rawValue): \(String(format: "%.3f", median)) s/step, "
+        "train \(shape.name) batch \(batch) \(p.rawValue): \(String(format: "%.3f", median)) s/step, "
           + "\(String(format: "%.1f", imgs)) img/s, \(model.parameterCount) parameters, \(String(format: "%.2f", flops / 1e9)) GFLOP per image forward, peak RSS \(PeakMemory.residentMiB()) MiB"
       )
     }

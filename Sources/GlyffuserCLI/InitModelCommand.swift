@@ -9,7 +9,7 @@ struct InitModelCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "init-model", abstract: "Write a model folder with random initial weights.")
 
-  @Option(help: "Preset: tiny, small, glyffuser, test.") var preset = "tiny"
+  @Option(help: "Preset: tiny, fast, small, glyffuser, test.") var preset = "tiny"
   @Option(help: "Output folder.") var out: String
   @Option(help: "Text encoder name or folder.") var encoder: String?
   @Option(help: "Seed for the initial weights.") var seed: UInt64 = 0

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train", abstract: "Train a glyffuser U-Net on a data set.")
 
-  @Option(help: "Preset: tiny, small, glyffuser (or test).") var preset = "tiny"
+  @OptionGroup var shape: UNetShapeOptions
   @Option(help: "Data set directory (holding glyphs.safetensors).") var dataset: String
   @Option(help: "Run directory (metrics, samples, checkpoints).") var out: String
   @Option(help: "Stop after N optimiser steps.") var steps: Int?
@@ -166,7 +166,7 @@ struct TrainCommand: ParsableCommand {
         let resolved = try PrecisionFlag.apply(precision, for: .training)
         precisionReason = resolved.reason
         let config = makeConfig(precision: resolved.precision)
-        let unetConfig = try UNetConfig.preset(named: preset, textDim: captionTable.dim)
+        let unetConfig = try shape.config(textDim: captionTable.dim)
         var rng = RandomStream(seed: seed, name: "init")
         let model = try UNet2DConditionModel(unetConfig, stream: &rng)
         trainer = try Trainer(
@@ -174,7 +174,7 @@ struct TrainCommand: ParsableCommand {
           images: try TrainingImages(dataset: data, size: unetConfig.sampleSize),
           captions: captionTable)
         log(
-          "training \(preset) (\(model.parameterCount) parameters) on \(data.count) glyphs, "
+          "training \(shape.name) (\(model.parameterCount) parameters) on \(data.count) glyphs, "
             + "batch \(config.batchSize), \(config.precision)")
       }
       let run = try TrainingRun(trainer: trainer, directory: runDir)
@@ -192,7 +192,7 @@ struct TrainCommand: ParsableCommand {
         let record = ModelFolder.Record(
           textEncoder: cache.encoderName, textEncoderIdentity: cache.encoderIdentity,
           textDim: cache.hiddenSize, maxTokens: cache.maxLength,
-          preset: resume ? nil : preset, trainingSteps: trainer.state.step)
+          preset: resume ? nil : shape.presetName, trainingSteps: trainer.state.step)
         run.modelRecord = record
         if evalEvery > 0 {
           try attachEvaluation(to: run, record: record, data: data)

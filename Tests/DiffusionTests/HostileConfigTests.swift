@@ -9,7 +9,7 @@ import Testing
 /// wrong type gets an error naming the field, in well under a second, before any tensor is
 /// allocated; and the parameter count that decides the memory check is exact.
 @Suite struct HostileConfigTests {
-  @Test(arguments: ["test", "tiny", "small"])
+  @Test(arguments: ["test", "tiny", "fast", "small"])
   func parameterCountIsExact(preset: String) throws {
     let config = try UNetConfig.preset(named: preset, textDim: 64)
     var rng = RandomStream(seed: 0, name: "init")
