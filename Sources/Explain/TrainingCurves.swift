@@ -72,3 +72,39 @@ public enum TrainingCurves {
     return try Figure.renderPanels(figures, columns: 2)
   }
 }
+
+extension TrainingCurves {
+  /// Several evaluated runs on shared axes: adherence and FD against training minutes (each
+  /// run's own `train_minutes`, so runs are compared per CPU-minute of the machine they ran on)
+  /// and against images seen (step × batch, which no machine's speed changes). `runs` holds each
+  /// run's label, batch size and evaluated steps.
+  public static func comparison(
+    _ runs: [(label: String, batch: Int, evaluated: [StepMetrics])]
+  ) throws -> RasterImage {
+    let axes: [(String, (StepMetrics, Int) -> Double)] = [
+      ("training minutes", { m, _ in m.eval?["train_minutes"] ?? .nan }),
+      ("images seen (millions)", { m, batch in Double(m.step * batch) / 1e6 }),
+    ]
+    var figures: [Figure] = []
+    for (name, x) in axes {
+      var adherence = Figure(width: 600, height: 400, title: "Radical adherence (top-1)")
+      adherence.x = AxisSpec(title: name)
+      adherence.y = AxisSpec(title: "share of glyphs", range: 0...1)
+      var fd = Figure(width: 600, height: 400, title: "Fréchet distance (judge features)")
+      fd.x = AxisSpec(title: name)
+      fd.y = AxisSpec(title: "FD", scale: .log)
+      for (i, run) in runs.enumerated() {
+        let xs = run.evaluated.map { x($0, run.batch) }
+        let color = SeriesPalette.color(i)
+        let top1 = run.evaluated.map { $0.eval?["radical_top1"] ?? .nan }
+        adherence.line(x: xs, y: top1, color: color, width: 2, label: run.label)
+        adherence.scatter(x: xs, y: top1, color: color, radius: 3)
+        let distance = run.evaluated.map { $0.eval?["fd"] ?? .nan }
+        fd.line(x: xs, y: distance, color: color, width: 2, label: run.label)
+        fd.scatter(x: xs, y: distance, color: color, radius: 3)
+      }
+      figures += [adherence, fd]
+    }
+    return try Figure.renderPanels(figures, columns: 2)
+  }
+}
