@@ -4,11 +4,11 @@ import Foundation
 import NN
 import Tensors
 
-/// `glyffuser bench train`: training throughput of a preset on random data (no data set needed):
+/// `glyffuser bench train`: training throughput of a preset (or a config.json) on random data (no data set needed):
 /// forward, backward, gradient clipping and an AdamW step per iteration.
 struct BenchTrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "train", abstract: "Training throughput (img/s) of a U-Net preset.")
+    commandName: "train", abstract: "Training throughput (img/s) of a U-Net preset or config.json.")
 
   @OptionGroup var shape: UNetShapeOptions
   @Option(help: "Images per step.") var batch = 32

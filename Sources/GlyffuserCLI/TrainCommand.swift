@@ -8,7 +8,7 @@ import NN
 import Tensors
 import TextEncoding
 
-/// `glyffuser train`: trains a U-Net preset on a built data set, writing `RUN/metrics.jsonl`,
+/// `glyffuser train`: trains a U-Net (a preset or a config.json) on a built data set, writing `RUN/metrics.jsonl`,
 /// `RUN/samples/step-N.png` and `RUN/checkpoints/step-N/`; `--resume` continues the newest
 /// checkpoint exactly.
 struct TrainCommand: ParsableCommand {
