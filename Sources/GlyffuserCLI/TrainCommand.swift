@@ -62,6 +62,12 @@ struct TrainCommand: ParsableCommand {
   var captionDropout: Float = 0.1
   @Option(
     help:
+      "Draw training timesteps with log-SNR ~ N(M, S²) instead of uniform t: 'M,S' (SD3's logit-normal is 0,2; EDM's 2.4,2.4)."
+  )
+  var logsnrNormal: String?
+  @Option(help: "AdamW's β₂ (second-moment decay).") var adamBeta2: Float = 0.999
+  @Option(
+    help:
       "Caption embeddings: 'cache' (the data set's caption cache, encoded first when missing) or 'random' (fixed random vectors per caption, for smoke tests and benchmarks)."
   )
   var captions = CaptionSource.cache
@@ -88,9 +94,28 @@ struct TrainCommand: ParsableCommand {
     guard evalEvery >= 0, (8...100_000).contains(evalCharacters) else {
       throw ValidationError("--eval-every must be ≥ 0 and --eval-characters 8–100,000")
     }
+    if let logsnrNormal {
+      _ = try Self.parseLogSNRNormal(logsnrNormal)
+    }
+    guard adamBeta2 > 0, adamBeta2 < 1 else {
+      throw ValidationError("--adam-beta2 must be in (0, 1), not \(adamBeta2)")
+    }
     if evalEvery > 0, captions != .cache {
       throw ValidationError("--eval-every needs the text encoder (--captions cache)")
     }
+  }
+
+  /// "M,S" → `.logSNRNormal(mean: M, std: S)`, S > 0.
+  static func parseLogSNRNormal(_ text: String) throws -> TimestepDensity {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+      .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let mean = parts[0], let std = parts[1], mean.isFinite, std > 0,
+      std.isFinite
+    else {
+      throw ValidationError(
+        "--logsnr-normal must be 'MEAN,STD' with a finite mean and a positive STD, not '\(text)'")
+    }
+    return .logSNRNormal(mean: mean, std: std)
   }
 
   var duration: TrainingConfig.Duration? {
@@ -118,6 +143,8 @@ struct TrainCommand: ParsableCommand {
     c.lossWeighting = minSnrGamma.map { .minSNR(gamma: $0) } ?? .uniform
     c.captionDropout = captionDropout
     c.emaPower = emaPower
+    c.timestepDensity = logsnrNormal.flatMap { try? Self.parseLogSNRNormal($0) }
+    c.optimizer.beta2 = adamBeta2
     let noise = TrainingNoise(
       betaSchedule: betaSchedule, zeroTerminalSNR: zeroTerminalSnr, logSNRShift: snrShift)
     if noise != TrainingNoise() { c.noise = noise }
@@ -153,13 +180,7 @@ struct TrainCommand: ParsableCommand {
           duration: duration)
         trainer = state
         log("resuming \(latest.path) at step \(trainer.state.step)")
-        // Exact resume: the precision the run began with, whatever --precision says now.
-        let trained = trainer.config.precision
-        if let precision, precision != .auto, precision.rawValue != trained {
-          warn("resuming in the checkpoint's precision \(trained), not \(precision.rawValue)")
-        }
-        ComputePrecision.setProcessDefault(Precision(rawValue: trained))
-        precisionReason = "\(trained) (the checkpoint's: exact resume)"
+        precisionReason = adoptCheckpointPrecision(of: trainer, requested: precision)
         log("precision: \(precisionReason!)")
       } else {
         if resume { log("no checkpoint in \(runDir.path): starting a new run") }

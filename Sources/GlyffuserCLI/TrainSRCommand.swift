@@ -120,9 +120,7 @@ struct TrainSRCommand: ParsableCommand {
           from: latest, examples: try SuperResolutionPairs(images: images, settings: settings),
           duration: steps.map { .steps($0) } ?? minutes.map { .minutes($0) })
         log("resuming \(latest.path) at step \(trainer.state.step)")
-        let trained = trainer.config.precision
-        ComputePrecision.setProcessDefault(Precision(rawValue: trained))
-        precisionReason = "\(trained) (the checkpoint's: exact resume)"
+        precisionReason = adoptCheckpointPrecision(of: trainer, requested: precision)
       } else {
         if resume { log("no checkpoint in \(runDir.path): starting a new run") }
         let resolved = try PrecisionFlag.apply(precision, for: .training)

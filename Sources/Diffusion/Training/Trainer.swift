@@ -16,6 +16,8 @@ public final class Trainer {
   public let model: UNet2DConditionModel
   public let examples: any TrainingExamples
   public let schedule: NoiseSchedule
+  /// Draws each step's timesteps (`TrainingConfig.timestepDensity`).
+  public let timesteps: TimestepSampler
   public let optimizer: AdamW
   public let ema: EMA
   public internal(set) var state: TrainerState
@@ -84,6 +86,8 @@ public final class Trainer {
     } catch {
       throw TrainingError.invalidConfig(field: "noise", "\(error)")
     }
+    timesteps = TimestepSampler(
+      config.timestepDensity ?? .uniform, alphasCumprod: schedule.alphasCumprod)
     order = Self.epochOrder(examples.trainIndices, stream: state.dataAtEpochStart)
   }
 
@@ -136,7 +140,7 @@ public final class Trainer {
       xt = Tensor.zeros(x0.shape)
       target = x0
     } else {
-      t = (0..<b).map { _ in state.timestep.nextInt(below: schedule.trainTimesteps) }
+      t = (0..<b).map { _ in timesteps.draw(&state.timestep) }
       let noise = Tensor.randomNormal(x0.shape, stream: &state.noise)
       xt = schedule.addNoise(to: x0, noise: noise, timesteps: t)
       target = schedule.trainingTarget(config.prediction, x0: x0, noise: noise, timesteps: t)

@@ -43,6 +43,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   public var captionDropout: Float = 0.1
   public var prediction: PredictionType = .epsilon
   public var lossWeighting: LossWeighting = .uniform
+  /// Which timesteps a step draws; nil: uniform (and checkpoints from before this field).
+  public var timestepDensity: TimestepDensity?
   /// The super-resolution stage's crop and augmentation (`glyffuser train-sr`); nil for the
   /// text-to-glyph model.
   public var superResolution: SuperResolutionSettings?
@@ -132,6 +134,14 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     }
     if case .minSNR(let g) = lossWeighting, !(g > 0) {
       throw fail("lossWeighting", "γ must be > 0, got \(g)")
+    }
+    if case .logSNRNormal(let mean, let std)? = timestepDensity,
+      !(mean.isFinite && std.isFinite && std > 0)
+    {
+      throw fail("timestepDensity", "needs a finite mean and a positive std, got \(mean), \(std)")
+    }
+    guard optimizer.beta2 > 0, optimizer.beta2 < 1 else {
+      throw fail("optimizer.beta2", "must be in (0, 1), got \(optimizer.beta2)")
     }
     if let p = emaPower, !(p > 0 && p <= 1) {
       throw fail("emaPower", "must be in (0, 1], got \(p)")
