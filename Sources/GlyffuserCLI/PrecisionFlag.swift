@@ -12,11 +12,14 @@ enum PrecisionFlag {
   static func apply(_ request: PrecisionChoice.Request?, for workload: PrecisionChoice.Workload)
     throws -> PrecisionChoice.Resolved
   {
-    let resolved = try PrecisionChoice.resolve(request, workload: workload) {
-      FileHandle.standardError.write(
-        Data("precision: measuring f32 against bf16 on this machine (once, a few seconds)\n".utf8))
-      return try PrecisionCalibration.measure()
-    }
+    let resolved = try PrecisionChoice.resolve(
+      request, workload: workload,
+      measure: {
+        FileHandle.standardError.write(
+          Data(
+            "precision: measuring f32 against bf16 on this machine (once, a few seconds)\n".utf8))
+        return try PrecisionCalibration.measure()
+      })
     ComputePrecision.setProcessDefault(resolved.precision)
     FileHandle.standardError.write(Data("precision: \(resolved.reason)\n".utf8))
     return resolved

@@ -68,6 +68,13 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "AdamW's β₂ (second-moment decay).") var adamBeta2: Float = 0.999
   @Option(
     help:
+      "Progressive resolution: train the first --low-res-steps steps on the glyphs box-downsampled to this size (e.g. 16 for a 32 px network)."
+  )
+  var lowResSize: Int?
+  @Option(help: "Steps at --low-res-size (the rest at the network's size).")
+  var lowResSteps: Int?
+  @Option(
+    help:
       "Caption embeddings: 'cache' (the data set's caption cache, encoded first when missing) or 'random' (fixed random vectors per caption, for smoke tests and benchmarks)."
   )
   var captions = CaptionSource.cache
@@ -96,6 +103,12 @@ struct TrainCommand: ParsableCommand {
     }
     if let logsnrNormal {
       _ = try Self.parseLogSNRNormal(logsnrNormal)
+    }
+    guard (lowResSize == nil) == (lowResSteps == nil) else {
+      throw ValidationError("give both --low-res-size and --low-res-steps, or neither")
+    }
+    if let lowResSize, let lowResSteps, !(lowResSize >= 4 && lowResSteps >= 0) {
+      throw ValidationError("--low-res-size must be ≥ 4 and --low-res-steps ≥ 0")
     }
     guard adamBeta2 > 0, adamBeta2 < 1 else {
       throw ValidationError("--adam-beta2 must be in (0, 1), not \(adamBeta2)")
@@ -145,6 +158,9 @@ struct TrainCommand: ParsableCommand {
     c.emaPower = emaPower
     c.timestepDensity = logsnrNormal.flatMap { try? Self.parseLogSNRNormal($0) }
     c.optimizer.beta2 = adamBeta2
+    if let lowResSize, let lowResSteps {
+      c.lowResolution = LowResolutionPhase(size: lowResSize, steps: lowResSteps)
+    }
     let noise = TrainingNoise(
       betaSchedule: betaSchedule, zeroTerminalSNR: zeroTerminalSnr, logSNRShift: snrShift)
     if noise != TrainingNoise() { c.noise = noise }

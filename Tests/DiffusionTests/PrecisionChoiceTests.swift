@@ -26,14 +26,43 @@ struct PrecisionChoiceTests {
   func resolve(
     _ request: PrecisionChoice.Request?, _ workload: PrecisionChoice.Workload,
     machine: PrecisionChoice.Machine = machine, cache: URL, env: [String: String] = [:],
-    counter: Counter
+    counter: Counter, busy: Double? = 0
   ) throws -> PrecisionChoice.Resolved {
     try PrecisionChoice.resolve(
-      request, workload: workload, machine: machine, cache: cache, environment: env
-    ) {
-      counter.calls += 1
-      return Self.calibration
-    }
+      request, workload: workload, machine: machine, cache: cache, environment: env,
+      measure: {
+        counter.calls += 1
+        return Self.calibration
+      }, busyFraction: { busy })
+  }
+
+  /// While other work shares the CPUs nothing is measured or cached: the run takes the CPU's
+  /// native bf16 and says why; the next quiet resolve measures and caches; /proc/stat unreadable
+  /// counts as quiet; a cached answer is used whatever the load.
+  @Test func aBusyMachineIsNotMeasured() throws {
+    let cache = Self.cacheURL()
+    defer { try? FileManager.default.removeItem(at: cache.deletingLastPathComponent()) }
+    let counter = Counter()
+    let busy = try resolve(nil, .inference, cache: cache, counter: counter, busy: 0.9)
+    #expect(busy.precision == .bf16)
+    #expect(busy.reason.contains("90 % of the CPUs are busy"), "\(busy.reason)")
+    #expect(counter.calls == 0)
+    #expect(!FileManager.default.fileExists(atPath: cache.path))
+    #expect(
+      try resolve(nil, .inference, cache: cache, counter: counter, busy: nil).precision == .f32)
+    #expect(counter.calls == 1)
+    #expect(FileManager.default.fileExists(atPath: cache.path))
+    #expect(
+      try resolve(nil, .inference, cache: cache, counter: counter, busy: 0.9).precision == .f32)
+    #expect(counter.calls == 1)
+  }
+
+  /// The real counters: a fraction in [0, 1] on Linux.
+  @Test func theBusyFractionIsAFraction() throws {
+    #if os(Linux)
+      let f = try #require(CPULoad.busyFraction(over: 0.05))
+      #expect((0...1).contains(f))
+    #endif
   }
 
   @Test func forcedPrecisionsAreHonouredWithoutMeasuring() throws {

@@ -67,12 +67,14 @@ public enum PrecisionChoice {
 
   /// The precision for `workload`. `request` nil reads `GLYFFUSER_PRECISION` from
   /// `environment` (f32, bf16 or auto; anything else is an error naming the variable), then
-  /// auto. `measure` is the calibration (tests pass a fake one).
+  /// auto. `measure` is the calibration (tests pass a fake one); `busyFraction` how busy the
+  /// CPUs are before measuring (on a busy machine nothing is measured or cached).
   public static func resolve(
     _ request: Request?, workload: Workload, machine: Machine = .current,
     cache: URL = defaultCacheURL,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    measure: () throws -> PrecisionCalibration = { try PrecisionCalibration.measure() }
+    measure: () throws -> PrecisionCalibration = { try PrecisionCalibration.measure() },
+    busyFraction: () -> Double? = { CPULoad.busyFraction() }
   ) throws -> Resolved {
     var request = request
     var source = "--precision"
@@ -98,6 +100,15 @@ public enum PrecisionChoice {
     if let cached = entries[machine.key] {
       calibration = cached
       when = "measured on this machine \(cached.measured), cached in \(cache.path)"
+    } else if let busy = busyFraction(), busy > CPULoad.busyThreshold {
+      // Other work shares the cores, so a measurement now would time that work (CPULoad): this
+      // run takes the native format the CPU was built for, and a quiet run measures and caches.
+      return Resolved(
+        precision: .bf16,
+        reason: String(
+          format:
+            "bf16 (auto: this CPU's native bf16; not measured, %.0f %% of the CPUs are busy with other work)",
+          busy * 100))
     } else {
       calibration = try measure()
       entries[machine.key] = calibration

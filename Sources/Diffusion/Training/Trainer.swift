@@ -15,6 +15,8 @@ import Tensors
 public final class Trainer {
   public let model: UNet2DConditionModel
   public let examples: any TrainingExamples
+  /// The examples of the low-resolution phase (`TrainingConfig.lowResolution`), or nil.
+  public let lowResolutionExamples: CaptionedGlyphs?
   public let schedule: NoiseSchedule
   /// Draws each step's timesteps (`TrainingConfig.timestepDensity`).
   public let timesteps: TimestepSampler
@@ -77,6 +79,23 @@ public final class Trainer {
     }
     self.model = model
     self.examples = examples
+    if let low = config.lowResolution {
+      guard let glyphs = examples as? CaptionedGlyphs else {
+        throw TrainingError.invalidConfig(
+          field: "lowResolution", "only the text-to-glyph model trains at a lower resolution")
+      }
+      // Each of the network's downsamplers halves the side.
+      let factor = 1 << (model.config.blockOutChannels.count - 1)
+      guard low.size < glyphs.sampleSize, low.size % factor == 0 else {
+        throw TrainingError.invalidConfig(
+          field: "lowResolution",
+          "\(low.size) px must be below the network's \(glyphs.sampleSize) px and a multiple of "
+            + "\(factor) (its \(model.config.blockOutChannels.count - 1) downsamplers)")
+      }
+      lowResolutionExamples = try glyphs.downsampled(to: low.size)
+    } else {
+      lowResolutionExamples = nil
+    }
     self.state = state
     self.ema = ema
     optimizer = AdamW(model.namedParameters(), config: config.optimizer)
@@ -128,7 +147,10 @@ public final class Trainer {
     let start = DispatchTime.now().uptimeNanoseconds
     let indices = nextBatchIndices()
     let b = indices.count
-    let batch = examples.trainingBatch(indices, config: config, random: &state.dropout)
+    // Steps 1…lowResolution.steps see the low-resolution glyphs; the streams are the same.
+    let source: any TrainingExamples =
+      state.step < (config.lowResolution?.steps ?? 0) ? lowResolutionExamples ?? examples : examples
+    let batch = source.trainingBatch(indices, config: config, random: &state.dropout)
     let x0 = batch.x0
     let regression = config.superResolution?.objective == .regression
     let t: [Int]

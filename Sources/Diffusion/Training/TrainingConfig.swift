@@ -45,6 +45,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   public var lossWeighting: LossWeighting = .uniform
   /// Which timesteps a step draws; nil: uniform (and checkpoints from before this field).
   public var timestepDensity: TimestepDensity?
+  /// Progressive resolution: the first steps at a lower image size; nil: every step at the
+  /// network's size.
+  public var lowResolution: LowResolutionPhase?
   /// The super-resolution stage's crop and augmentation (`glyffuser train-sr`); nil for the
   /// text-to-glyph model.
   public var superResolution: SuperResolutionSettings?
@@ -139,6 +142,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
       !(mean.isFinite && std.isFinite && std > 0)
     {
       throw fail("timestepDensity", "needs a finite mean and a positive std, got \(mean), \(std)")
+    }
+    if let low = lowResolution, !(low.size >= 4 && low.steps >= 0) {
+      throw fail(
+        "lowResolution", "needs a size ≥ 4 px and steps ≥ 0, got \(low.size), \(low.steps)")
     }
     guard optimizer.beta2 > 0, optimizer.beta2 < 1 else {
       throw fail("optimizer.beta2", "must be in (0, 1), got \(optimizer.beta2)")
