@@ -313,6 +313,12 @@ public enum GlyphServer {
     var explain: Bool
     var run: Bool
     var nearest: Bool
+    // snake_case like every other reply of the API (/api/models, /api/jobs, /api/run).
+    enum CodingKeys: String, CodingKey {
+      case model, encoder, samplers, size, explain, run, nearest
+      case trainingSteps = "training_steps"
+      case maxCount = "max_count"
+    }
   }
   struct ModelInfo: Codable {
     var name: String

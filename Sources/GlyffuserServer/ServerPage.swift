@@ -91,7 +91,7 @@ enum ServerPage {
     window.glyffuser = { frames: 0, done: false };
     async function info() {
       const r = await fetch("/api/info"); const i = await r.json();
-      $("model").textContent = `Model ${i.model}` + (i.trainingSteps ? `, trained ${i.trainingSteps} steps` : "")
+      $("model").textContent = `Model ${i.model}` + (i.training_steps ? `, trained ${i.training_steps} steps` : "")
         + `, text encoder ${i.encoder}. Invent Chinese characters for English words.`;
       const size = document.createElement("option"); size.value = i.size; size.textContent = `${i.size} × ${i.size}`;
       $("size").appendChild(size);

@@ -68,6 +68,8 @@ import Testing
       let (infoStatus, info) = try await Self.get(base.appendingPathComponent("api/info"))
       let fields = try JSONSerialization.jsonObject(with: info) as? [String: Any]
       #expect(infoStatus == 200 && fields?["model"] as? String == "glyffuser-32")
+      // snake_case like /api/models: the shipped model's steps and the largest count.
+      #expect((fields?["training_steps"] as? Int ?? 0) > 0 && fields?["max_count"] as? Int == 16)
 
       var components = URLComponents(
         url: base.appendingPathComponent("api/generate"), resolvingAgainstBaseURL: false)!
