@@ -3,9 +3,10 @@ import Foundation
 /// How busy the machine's CPUs are right now, from two reads of the kernel's counters.
 ///
 /// `PrecisionChoice` caches a calibration for good, so it must not cache one taken while other
-/// work shares the cores: under load bf16 training measured 25× slower than f32 on the 2-core
-/// Xeon (2.4 s against 0.27 s per step; 0.089 against 0.113 s quiet), because its many short
-/// parallel regions wait on a descheduled OpenMP thread at every barrier.
+/// work shares the cores: beside a compile, bf16 training timed 9× slower than f32 on the 2-core
+/// Xeon (2.4 s against 0.27 s per calibration step), where quiet it is the faster (0.089 against
+/// 0.113 s) — presumably its many short parallel regions waiting at every barrier for an OpenMP
+/// thread the other work has descheduled.
 public enum CPULoad {
   /// Above this busy fraction of all CPUs, a calibration is used for the run but not cached.
   public static let busyThreshold = 0.25

@@ -149,7 +149,12 @@ public final class Trainer {
     let b = indices.count
     // Steps 1…lowResolution.steps see the low-resolution glyphs; the streams are the same.
     let source: any TrainingExamples =
-      state.step < (config.lowResolution?.steps ?? 0) ? lowResolutionExamples ?? examples : examples
+      if let low = lowResolutionExamples, let phase = config.lowResolution, state.step < phase.steps
+      {
+        low
+      } else {
+        examples
+      }
     let batch = source.trainingBatch(indices, config: config, random: &state.dropout)
     let x0 = batch.x0
     let regression = config.superResolution?.objective == .regression
